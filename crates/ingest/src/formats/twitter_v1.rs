@@ -1,14 +1,392 @@
-//! Placeholder.
-use crate::{DecodeError, DecodeOptions, Decoder, Sniff, Summary};
+//! X (Twitter) API v1.1 statuses.
+//!
+//! Accepted shapes: one status per line (streaming, Gnip "original format"),
+//! a JSON array of statuses (REST timelines), a search response
+//! `{"statuses": [...], "search_metadata": …}`, a single pretty-printed
+//! status, and stream `delete` notices (`{"delete": {"status": {…}}}`).
+//!
+//! Mapping: the id comes from `id_str`, else from the integer `id`, which is
+//! read exactly (never through a float: some producers rounded `id` through
+//! a double, so `id_str` wins when both exist). Text is
+//! `extended_tweet.full_text`, else `full_text`, else `text`; entities come
+//! from `extended_tweet` when present. `retweeted_status` and
+//! `quoted_status` are posts of their own, marked embedded.
+
+use super::util::{Counted, Id, lenient_count};
+use crate::{DecodeError, DecodeOptions, Decoder, Sniff, Summary, framing, time};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use std::io::BufRead;
-use tarjuman_model::RecordSink;
-/// Decoder.
+use tarjuman_model::{
+    ActorRecord, Flow, GoneRecord, MediaRef, Metrics, Platform, PostLink, PostRecord, Problem, Record, RecordSink,
+    UrlRef, actor_ref, post_ref,
+};
+
+/// The X API v1.1 decoder.
 pub struct TwitterV1;
+
 impl Decoder for TwitterV1 {
-    fn name(&self) -> &'static str { "twitter-v1" }
-    fn about(&self) -> &'static str { "x" }
-    fn sniff(&self, _head: &[u8], _file_name: &str) -> Sniff { Sniff::No }
-    fn decode(&self, _input: &mut dyn BufRead, _opts: &DecodeOptions, _out: &mut dyn RecordSink) -> Result<Summary, DecodeError> {
-        Err(DecodeError::NotFormat { format: "twitter-v1", line: 1, reason: "x".into() })
+    fn name(&self) -> &'static str {
+        "twitter-v1"
+    }
+    fn about(&self) -> &'static str {
+        "X API v1.1 statuses: JSONL, arrays, search responses, Gnip original format, delete notices"
+    }
+    fn sniff(&self, head: &[u8], _file_name: &str) -> Sniff {
+        let h = String::from_utf8_lossy(head);
+        let t = h.trim_start_matches('\u{feff}').trim_start();
+        if !(t.starts_with('{') || t.starts_with('[')) {
+            return Sniff::No;
+        }
+        if h.contains("\"id_str\"") || h.contains("\"screen_name\"") || h.contains("\"statuses\"") {
+            return Sniff::Certain;
+        }
+        if h.contains("\"delete\"") && h.contains("\"status\"") {
+            return Sniff::Certain;
+        }
+        if h.contains("\"created_at\"") && h.contains("\"user\"") && h.contains("\"text\"") {
+            return Sniff::Maybe;
+        }
+        Sniff::No
+    }
+    fn decode(&self, input: &mut dyn BufRead, opts: &DecodeOptions, out: &mut dyn RecordSink) -> Result<Summary, DecodeError> {
+        let mut c = Counted::new(out);
+        let lines = {
+            let cref = std::cell::RefCell::new(&mut c);
+            framing::json_values(
+                input,
+                opts,
+                &mut |fr| decode_value(fr.line, fr.offset, fr.bytes, &mut cref.borrow_mut()),
+                &mut |p| cref.borrow_mut().problem(p),
+            )?
+        };
+        Ok(Summary { records: c.records, problems: c.problems, lines })
+    }
+}
+
+#[derive(Deserialize)]
+struct Top<'a> {
+    #[serde(default, borrow)]
+    statuses: Option<Vec<&'a RawValue>>,
+    delete: Option<Delete>,
+    id: Option<serde::de::IgnoredAny>,
+    id_str: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct Delete {
+    status: DeleteStatus,
+    timestamp_ms: Option<Id>,
+}
+
+#[derive(Deserialize)]
+struct DeleteStatus {
+    id_str: Option<String>,
+    id: Option<Id>,
+    user_id_str: Option<String>,
+    user_id: Option<Id>,
+}
+
+#[derive(Deserialize)]
+struct Status<'a> {
+    id_str: Option<String>,
+    id: Option<Id>,
+    created_at: Option<String>,
+    text: Option<String>,
+    full_text: Option<String>,
+    extended_tweet: Option<Extended>,
+    user: Option<User>,
+    lang: Option<String>,
+    in_reply_to_status_id_str: Option<String>,
+    in_reply_to_status_id: Option<Id>,
+    in_reply_to_user_id_str: Option<String>,
+    in_reply_to_user_id: Option<Id>,
+    in_reply_to_screen_name: Option<String>,
+    #[serde(borrow)]
+    retweeted_status: Option<&'a RawValue>,
+    #[serde(borrow)]
+    quoted_status: Option<&'a RawValue>,
+    quoted_status_id_str: Option<String>,
+    entities: Option<Entities>,
+    extended_entities: Option<Entities>,
+    #[serde(default, deserialize_with = "lenient_count")]
+    favorite_count: Option<i64>,
+    #[serde(default, deserialize_with = "lenient_count")]
+    retweet_count: Option<i64>,
+    #[serde(default, deserialize_with = "lenient_count")]
+    reply_count: Option<i64>,
+    #[serde(default, deserialize_with = "lenient_count")]
+    quote_count: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct Extended {
+    full_text: Option<String>,
+    entities: Option<Entities>,
+    extended_entities: Option<Entities>,
+}
+
+#[derive(Deserialize)]
+struct User {
+    id_str: Option<String>,
+    id: Option<Id>,
+    screen_name: Option<String>,
+    name: Option<String>,
+    location: Option<String>,
+    description: Option<String>,
+    #[serde(default, deserialize_with = "lenient_count")]
+    followers_count: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+struct Entities {
+    #[serde(default)]
+    hashtags: Vec<Hashtag>,
+    #[serde(default)]
+    user_mentions: Vec<UserMention>,
+    #[serde(default)]
+    urls: Vec<Url>,
+    #[serde(default)]
+    media: Vec<Media>,
+}
+
+#[derive(Deserialize)]
+struct Hashtag {
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct UserMention {
+    id_str: Option<String>,
+    id: Option<Id>,
+    screen_name: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Url {
+    url: Option<String>,
+    expanded_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Media {
+    id_str: Option<String>,
+    id: Option<Id>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    media_url_https: Option<String>,
+    media_url: Option<String>,
+}
+
+fn pick_id(s: &Option<String>, n: &Option<Id>) -> Option<String> {
+    s.clone()
+        .filter(|s| !s.is_empty())
+        .or_else(|| n.as_ref().map(|i| i.0.clone()))
+        .filter(|s| s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty())
+}
+
+fn decode_value(line: u64, offset: u64, bytes: &[u8], c: &mut Counted<'_>) -> Flow {
+    if bytes.first() == Some(&b'[') {
+        // An array inside a JSONL line: each element is a status.
+        let items: Vec<&RawValue> = match serde_json::from_slice(bytes) {
+            Ok(v) => v,
+            Err(e) => return c.problem(Problem::new(line, offset, format!("not an array of statuses: {e}"), bytes)),
+        };
+        for i in items {
+            if decode_value(line, offset, i.get().as_bytes(), c) == Flow::Stop {
+                return Flow::Stop;
+            }
+        }
+        return Flow::Continue;
+    }
+    let top: Top = match serde_json::from_slice(bytes) {
+        Ok(t) => t,
+        Err(e) => return c.problem(Problem::new(line, offset, format!("not a v1.1 status: {e}"), bytes)),
+    };
+    if let Some(sts) = top.statuses {
+        for s in sts {
+            if status(line, offset, s.get().as_bytes(), false, c) == Flow::Stop {
+                return Flow::Stop;
+            }
+        }
+        return Flow::Continue;
+    }
+    if let Some(d) = top.delete {
+        let Some(id) = pick_id(&d.status.id_str, &d.status.id) else {
+            return c.problem(Problem::new(line, offset, "delete notice without a status id", bytes));
+        };
+        let g = GoneRecord {
+            post: post_ref(Platform::X, None, &id),
+            author: pick_id(&d.status.user_id_str, &d.status.user_id).map(|u| actor_ref(Platform::X, &u)),
+            reason: "delete".into(),
+            at: d.timestamp_ms.and_then(|t| t.0.parse::<i64>().ok()).map(|ms| ms / 1000),
+            raw: bytes.to_vec(),
+        };
+        return c.record(line, Record::Gone(g));
+    }
+    if top.id.is_none() && top.id_str.is_none() {
+        return c.problem(Problem::new(line, offset, "JSON of the wrong shape: no status id", bytes));
+    }
+    status(line, offset, bytes, false, c)
+}
+
+fn user_actor(u: &User) -> Option<ActorRecord> {
+    let id = pick_id(&u.id_str, &u.id)?;
+    Some(ActorRecord {
+        ref_: actor_ref(Platform::X, &id),
+        handle: u.screen_name.clone(),
+        display_name: u.name.clone(),
+        location: u.location.clone().filter(|s| !s.is_empty()),
+        description: u.description.clone().filter(|s| !s.is_empty()),
+        followers: u.followers_count,
+        seen_at: None,
+    })
+}
+
+fn status(line: u64, offset: u64, bytes: &[u8], embedded: bool, c: &mut Counted<'_>) -> Flow {
+    let s: Status = match serde_json::from_slice(bytes) {
+        Ok(s) => s,
+        Err(e) => return c.problem(Problem::new(line, offset, format!("bad v1.1 status: {e}"), bytes)),
+    };
+    let Some(id) = pick_id(&s.id_str, &s.id) else {
+        return c.problem(Problem::new(line, offset, "status has no numeric id_str or id", bytes));
+    };
+    let Some(author) = s.user.as_ref().and_then(user_actor) else {
+        return c.problem(Problem::new(line, offset, format!("status {id} has no user with an id"), bytes));
+    };
+    let mut p = PostRecord::new(Platform::X, post_ref(Platform::X, None, &id), id.clone(), author);
+    p.embedded = embedded;
+    let (ext_text, ext_ent, ext_media) = match s.extended_tweet {
+        Some(e) => (e.full_text, e.entities, e.extended_entities),
+        None => (None, None, None),
+    };
+    p.text = ext_text.or(s.full_text).or(s.text).unwrap_or_default();
+    p.created_at = s.created_at.as_deref().and_then(time::twitter_v1);
+    if p.created_at.is_none() {
+        p.created_at = id.parse().ok().and_then(time::snowflake_ms).map(|ms| ms / 1000);
+    }
+    p.lang = s.lang;
+    if let Some(r) = pick_id(&s.in_reply_to_status_id_str, &s.in_reply_to_status_id) {
+        p.reply_to = Some(PostLink {
+            post: post_ref(Platform::X, None, &r),
+            actor: pick_id(&s.in_reply_to_user_id_str, &s.in_reply_to_user_id).map(|u| actor_ref(Platform::X, &u)),
+        });
+    }
+    let embedded_of = |raw: &Option<&RawValue>| -> Option<(String, Option<String>)> {
+        #[derive(Deserialize)]
+        struct Min {
+            id_str: Option<String>,
+            id: Option<Id>,
+            user: Option<User>,
+        }
+        let m: Min = serde_json::from_str(raw.as_ref()?.get()).ok()?;
+        let id = pick_id(&m.id_str, &m.id)?;
+        let user = m.user.as_ref().and_then(user_actor).map(|a| a.ref_);
+        Some((id, user))
+    };
+    if let Some((rid, ruser)) = embedded_of(&s.retweeted_status) {
+        p.repost_of = Some(PostLink { post: post_ref(Platform::X, None, &rid), actor: ruser });
+    }
+    if let Some((qid, quser)) = embedded_of(&s.quoted_status) {
+        p.quote_of = Some(PostLink { post: post_ref(Platform::X, None, &qid), actor: quser });
+    } else if let Some(q) = s.quoted_status_id_str.filter(|q| !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit())) {
+        p.quote_of = Some(PostLink { post: post_ref(Platform::X, None, &q), actor: None });
+    }
+    let ent = ext_ent.or(s.entities).unwrap_or_default();
+    p.hashtags = ent.hashtags.into_iter().map(|h| h.text).collect();
+    for m in ent.user_mentions {
+        let Some(mid) = pick_id(&m.id_str, &m.id) else { continue };
+        let r = actor_ref(Platform::X, &mid);
+        if !p.mentions.iter().any(|a| a.ref_ == r) {
+            p.mentions.push(ActorRecord { ref_: r, handle: m.screen_name, display_name: m.name, ..Default::default() });
+        }
+    }
+    if let (Some(ruser), Some(name)) = (p.reply_to.as_ref().and_then(|l| l.actor.clone()), s.in_reply_to_screen_name)
+        && !p.mentions.iter().any(|a| a.ref_ == ruser)
+    {
+        p.mentions.push(ActorRecord { ref_: ruser, handle: Some(name), ..Default::default() });
+    }
+    p.urls = ent.urls.into_iter().filter_map(|u| Some(UrlRef { given: u.url?, expanded: u.expanded_url })).collect();
+    let media = ext_media.or(s.extended_entities).map(|e| e.media).filter(|m| !m.is_empty()).unwrap_or(ent.media);
+    for m in media {
+        if let Some(mid) = pick_id(&m.id_str, &m.id)
+            && !p.media.iter().any(|x| x.key == mid)
+        {
+            p.media.push(MediaRef {
+                kind: m.kind.unwrap_or_else(|| "media".into()),
+                key: mid,
+                url: m.media_url_https.or(m.media_url),
+            });
+        }
+    }
+    p.metrics = Metrics {
+        likes: s.favorite_count,
+        reposts: s.retweet_count,
+        replies: s.reply_count,
+        quotes: s.quote_count,
+        views: None,
+    };
+    p.raw = bytes.to_vec();
+    if c.record(line, Record::Post(Box::new(p))) == Flow::Stop {
+        return Flow::Stop;
+    }
+    for inner in [s.retweeted_status, s.quoted_status].into_iter().flatten() {
+        if status(line, offset, inner.get().as_bytes(), true, c) == Flow::Stop {
+            return Flow::Stop;
+        }
+    }
+    Flow::Continue
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tarjuman_model::VecSink;
+
+    fn run(input: &str) -> VecSink {
+        let mut s = VecSink::default();
+        TwitterV1.decode(&mut input.as_bytes(), &DecodeOptions::default(), &mut s).unwrap();
+        s
+    }
+
+    #[test]
+    fn id_str_wins_over_rounded_id() {
+        let s = run(r#"{"id":872836479608733700,"id_str":"872836479608733696","text":"x","user":{"id":1,"id_str":"1"}}"#);
+        assert_eq!(s.posts().next().unwrap().ref_, "x:872836479608733696");
+    }
+
+    #[test]
+    fn big_integer_id_is_exact() {
+        let s = run(r#"{"id":872836479608733697,"text":"x","user":{"id":1}}"#);
+        assert_eq!(s.posts().next().unwrap().ref_, "x:872836479608733697");
+    }
+
+    #[test]
+    fn retweet_and_quote_are_posts() {
+        let s = run(
+            r#"{"id_str":"3","text":"RT @a: hi","user":{"id_str":"2","screen_name":"b"},"retweeted_status":{"id_str":"1","extended_tweet":{"full_text":"hi there #x"},"text":"hi…","user":{"id_str":"9","screen_name":"a"},"quoted_status":{"id_str":"0","text":"q","user":{"id_str":"8"}}}}"#,
+        );
+        let posts: Vec<_> = s.posts().collect();
+        assert_eq!(posts.len(), 3);
+        assert_eq!(posts[0].repost_of.as_ref().unwrap().actor.as_deref(), Some("x:9"));
+        assert_eq!(posts[1].text, "hi there #x");
+        assert!(posts[1].embedded && posts[2].embedded);
+    }
+
+    #[test]
+    fn search_response_array_and_delete() {
+        let s = run(r#"{"statuses":[{"id_str":"1","text":"a","user":{"id_str":"2"}}],"search_metadata":{}}"#);
+        assert_eq!(s.posts().count(), 1);
+        let s = run("[{\"id_str\":\"1\",\"text\":\"a\",\"user\":{\"id_str\":\"2\"}},\n{\"id_str\":\"5\",\"text\":\"b\",\"user\":{\"id_str\":\"2\"}}]");
+        assert_eq!(s.posts().count(), 2);
+        let s = run(r#"{"delete":{"status":{"id":1,"id_str":"1","user_id":2,"user_id_str":"2"},"timestamp_ms":"1500000000000"}}"#);
+        assert!(matches!(&s.records[0].1, Record::Gone(g) if g.post == "x:1" && g.at == Some(1500000000)));
+    }
+
+    #[test]
+    fn missing_user_is_a_problem() {
+        let s = run(r#"{"id_str":"1","text":"a"}"#);
+        assert_eq!(s.problems.len(), 1);
     }
 }

@@ -1,0 +1,831 @@
+//! The embedded SQLite backend.
+//!
+//! One file, `tarjuman.db`, in the data folder, in WAL mode with
+//! `synchronous=NORMAL`: a killed process loses at most the batch it was
+//! writing, never a committed one. Migrations are an append-only list applied
+//! in order under `PRAGMA user_version` in one exclusive transaction.
+
+use crate::{
+    Batch, BatchOutcome, CaptureId, CaptureInfo, CaptureStart, FinishOutcome, Result, Stats, Store, StoreError, TopActor,
+    TopTag, canonical_url, url_domain,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashMap;
+use std::path::Path;
+use tarjuman_model::{ActorRecord, GoneRecord, InteractionKind, Metrics, PostRecord, Record, Scope};
+
+/// Migrations, in order. Never remove or edit an entry that has shipped.
+const MIGRATIONS: &[&str] = &[include_str!("sqlite/migrations/0001_init.sql")];
+
+/// Most actors kept in the in-memory actor cache before it is cleared.
+const ACTOR_CACHE_MAX: usize = 500_000;
+
+/// The embedded store.
+pub struct SqliteStore {
+    conn: Connection,
+    seq: i64,
+    actors: HashMap<String, CachedActor>,
+    /// The scope each open capture is currently writing under.
+    current_scope: HashMap<CaptureId, Option<i64>>,
+}
+
+#[derive(Clone)]
+struct CachedActor {
+    id: i64,
+    handle: Option<String>,
+    name: Option<String>,
+    last_capture: i64,
+}
+
+struct ExistingPost {
+    id: i64,
+    text_hash: i64,
+    media_hash: i64,
+    versions: i64,
+    incomplete: bool,
+}
+
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    rfc3339(secs)
+}
+
+/// Unix seconds as RFC 3339 UTC.
+pub(crate) fn rfc3339(t: i64) -> String {
+    // Civil-from-days (Howard Hinnant), to keep this crate free of a date library.
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+/// FNV-1a, 64 bits: a stable content hash (it must never change between
+/// versions of tarjuman, since it is stored).
+fn fnv(parts: &[&[u8]]) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for &b in *p {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}
+
+fn media_hash(p: &PostRecord) -> i64 {
+    if p.media.is_empty() {
+        return 0;
+    }
+    let mut keys: Vec<&str> = p.media.iter().map(|m| m.key.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let parts: Vec<&[u8]> = keys.iter().map(|k| k.as_bytes()).collect();
+    fnv(&parts)
+}
+
+fn platform_of(r: &str) -> &str {
+    r.split(':').next().unwrap_or("")
+}
+
+fn native_of(r: &str) -> &str {
+    r.split_once(':').map_or(r, |(_, n)| n)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `dir`, migrating it to the
+    /// current schema.
+    pub fn open(dir: &Path) -> Result<SqliteStore> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Io { path: dir.display().to_string(), source: e })?;
+        let path = dir.join("tarjuman.db");
+        let mut conn = Connection::open(&path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+        conn.pragma_update(None, "cache_size", -200_000i64)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        migrate(&mut conn)?;
+        let seq: i64 = conn
+            .query_row("SELECT value FROM meta WHERE key = 'seq'", [], |r| r.get::<_, String>(0))
+            .optional()?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        Ok(SqliteStore { conn, seq, actors: HashMap::new(), current_scope: HashMap::new() })
+    }
+
+    /// The underlying connection, for read-only queries by views and analyses.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn next_seq(&mut self) -> i64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn actor_id(&mut self, a: &ActorRecord, cap: CaptureId, out: &mut BatchOutcome) -> Result<Option<i64>> {
+        if a.ref_.is_empty() {
+            return Ok(None);
+        }
+        let cached = match self.actors.get(&a.ref_) {
+            Some(c) => Some(c.clone()),
+            None => self
+                .conn
+                .prepare_cached("SELECT id, handle, display_name, last_capture FROM actors WHERE ref = ?1")?
+                .query_row([&a.ref_], |r| {
+                    Ok(CachedActor { id: r.get(0)?, handle: r.get(1)?, name: r.get(2)?, last_capture: r.get(3)? })
+                })
+                .optional()?,
+        };
+        let mut c = match cached {
+            Some(c) => c,
+            None => {
+                let id: i64 = self
+                    .conn
+                    .prepare_cached(
+                        "INSERT INTO actors (ref, platform, native_id, handle, display_name, location, description, followers, first_capture, last_capture)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING id",
+                    )?
+                    .query_row(
+                        params![
+                            a.ref_,
+                            platform_of(&a.ref_),
+                            native_of(&a.ref_),
+                            a.handle,
+                            a.display_name,
+                            a.location,
+                            a.description,
+                            a.followers,
+                            cap
+                        ],
+                        |r| r.get(0),
+                    )?;
+                out.new_actors += 1;
+                if a.handle.is_some() || a.display_name.is_some() {
+                    self.name_history(id, a, cap)?;
+                }
+                CachedActor { id, handle: a.handle.clone(), name: a.display_name.clone(), last_capture: cap }
+            }
+        };
+        let handle_changed = a.handle.is_some() && a.handle != c.handle;
+        let name_changed = a.display_name.is_some() && a.display_name != c.name;
+        if handle_changed || name_changed || c.last_capture != cap {
+            self.conn
+                .prepare_cached(
+                    "UPDATE actors SET handle = coalesce(?2, handle), display_name = coalesce(?3, display_name),
+                     location = coalesce(?4, location), description = coalesce(?5, description),
+                     followers = coalesce(?6, followers), last_capture = ?7 WHERE id = ?1",
+                )?
+                .execute(params![c.id, a.handle, a.display_name, a.location, a.description, a.followers, cap])?;
+            if handle_changed || name_changed {
+                self.name_history(c.id, a, cap)?;
+                if a.handle.is_some() {
+                    c.handle = a.handle.clone();
+                }
+                if a.display_name.is_some() {
+                    c.name = a.display_name.clone();
+                }
+            }
+            c.last_capture = cap;
+        }
+        if self.actors.len() >= ACTOR_CACHE_MAX {
+            self.actors.clear();
+        }
+        let id = c.id;
+        self.actors.insert(a.ref_.clone(), c);
+        Ok(Some(id))
+    }
+
+    fn name_history(&self, id: i64, a: &ActorRecord, cap: CaptureId) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO actor_names (actor_id, handle, display_name, capture_id, seen_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                id,
+                a.handle.as_deref().unwrap_or(""),
+                a.display_name.as_deref().unwrap_or(""),
+                cap,
+                a.seen_at
+            ])?;
+        Ok(())
+    }
+
+    fn write_post(&mut self, cap: CaptureId, p: &PostRecord, out: &mut BatchOutcome) -> Result<()> {
+        let author = self.actor_id(&p.author, cap, out)?;
+        let mentions: Vec<Option<i64>> =
+            p.mentions.iter().map(|m| self.actor_id(m, cap, out)).collect::<Result<_>>()?;
+        let fwd = match &p.forwarded_from {
+            Some(f) => self.actor_id(f, cap, out)?,
+            None => None,
+        };
+        let text_hash = fnv(&[p.text.as_bytes()]);
+        let mhash = media_hash(p);
+        let scope = if p.embedded { None } else { self.current_scope.get(&cap).copied().flatten() };
+        let existing = self
+            .conn
+            .prepare_cached(
+                "SELECT id, text_hash, media_hash, versions,
+                        (author_id IS NULL OR created_at IS NULL OR lang IS NULL) FROM posts WHERE ref = ?1",
+            )?
+            .query_row([&p.ref_], |r| {
+                Ok(ExistingPost {
+                    id: r.get(0)?,
+                    text_hash: r.get(1)?,
+                    media_hash: r.get(2)?,
+                    versions: r.get(3)?,
+                    incomplete: r.get(4)?,
+                })
+            })
+            .optional()?;
+        let post_id = match existing {
+            None => {
+                let seq = self.next_seq();
+                let id: i64 = self
+                    .conn
+                    .prepare_cached(
+                        "INSERT INTO posts (ref, platform, native_id, author_id, created_at, kind, lang, reply_to, quote_of, repost_of,
+                         forwarded_from, text, versions, text_hash, media_hash, first_capture, last_capture, seq)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15, ?15, ?16) RETURNING id",
+                    )?
+                    .query_row(
+                        params![
+                            p.ref_,
+                            p.platform.as_str(),
+                            p.native_id,
+                            author,
+                            p.created_at,
+                            p.kind(),
+                            p.lang,
+                            p.reply_to.as_ref().map(|l| &l.post),
+                            p.quote_of.as_ref().map(|l| &l.post),
+                            p.repost_of.as_ref().map(|l| &l.post),
+                            fwd,
+                            p.text,
+                            text_hash,
+                            mhash,
+                            cap,
+                            seq
+                        ],
+                        |r| r.get(0),
+                    )?;
+                self.insert_version(id, 1, seq, p, text_hash, mhash, cap)?;
+                self.insert_entities(id, p, author, &mentions, fwd, cap, out)?;
+                out.new_posts += 1;
+                id
+            }
+            Some(e) => {
+                let same_media = |stored: i64| stored == mhash || stored == 0 || mhash == 0;
+                let same = (e.text_hash == text_hash && same_media(e.media_hash))
+                    || self
+                        .conn
+                        .prepare_cached("SELECT media_hash FROM post_versions WHERE post_id = ?1 AND text_hash = ?2")?
+                        .query_map(params![e.id, text_hash], |r| r.get::<_, i64>(0))?
+                        .filter_map(|r| r.ok())
+                        .any(same_media);
+                if !same {
+                    let seq = self.next_seq();
+                    let v = e.versions + 1;
+                    self.insert_version(e.id, v, seq, p, text_hash, mhash, cap)?;
+                    self.conn
+                        .prepare_cached(
+                            "UPDATE posts SET text = ?2, versions = ?3, text_hash = ?4, media_hash = ?5, seq = ?6 WHERE id = ?1",
+                        )?
+                        .execute(params![e.id, p.text, v, text_hash, mhash, seq])?;
+                    out.new_versions += 1;
+                }
+                if e.incomplete {
+                    self.conn
+                        .prepare_cached(
+                            "UPDATE posts SET author_id = coalesce(author_id, ?2), created_at = coalesce(created_at, ?3),
+                             lang = coalesce(lang, ?4) WHERE id = ?1",
+                        )?
+                        .execute(params![e.id, author, p.created_at, p.lang])?;
+                }
+                self.conn
+                    .prepare_cached("UPDATE posts SET last_capture = ?2 WHERE id = ?1 AND last_capture < ?2")?
+                    .execute(params![e.id, cap])?;
+                e.id
+            }
+        };
+        // A post seen in this capture: as part of its scope when it is a primary record.
+        if scope.is_some() {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO sightings (capture_id, post_id, scope_id) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (capture_id, post_id) DO UPDATE SET scope_id = coalesce(scope_id, excluded.scope_id)",
+                )?
+                .execute(params![cap, post_id, scope])?;
+        } else {
+            self.conn
+                .prepare_cached("INSERT OR IGNORE INTO sightings (capture_id, post_id, scope_id) VALUES (?1, ?2, NULL)")?
+                .execute(params![cap, post_id])?;
+        }
+        if !p.metrics.is_empty() {
+            self.observe_metrics(post_id, cap, p.author.seen_at, &p.metrics)?;
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn insert_version(&self, id: i64, v: i64, seq: i64, p: &PostRecord, th: i64, mh: i64, cap: CaptureId) -> Result<()> {
+        let raw = if p.raw.is_empty() { None } else { zstd::bulk::compress(&p.raw, 1).ok() };
+        let media = if p.media.is_empty() { None } else { serde_json::to_string(&p.media).ok() };
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO post_versions (post_id, version, seq, text, text_hash, media_hash, media, capture_id, edited_at, raw_zstd)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![id, v, seq, p.text, th, mh, media, cap, p.edited_at, raw])?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn insert_entities(
+        &mut self,
+        id: i64,
+        p: &PostRecord,
+        author: Option<i64>,
+        mentions: &[Option<i64>],
+        fwd: Option<i64>,
+        cap: CaptureId,
+        out: &mut BatchOutcome,
+    ) -> Result<()> {
+        for t in &p.hashtags {
+            self.conn.prepare_cached("INSERT INTO hashtags (post_id, tag) VALUES (?1, ?2)")?.execute(params![id, t])?;
+        }
+        for (m, aid) in p.mentions.iter().zip(mentions) {
+            self.conn
+                .prepare_cached("INSERT INTO mentions (post_id, actor_id, handle) VALUES (?1, ?2, ?3)")?
+                .execute(params![id, aid, m.handle])?;
+        }
+        for u in &p.urls {
+            let target = u.expanded.as_deref().unwrap_or(&u.given);
+            self.conn
+                .prepare_cached("INSERT INTO urls (post_id, url, expanded, canonical, domain) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                .execute(params![id, u.given, u.expanded, canonical_url(target), url_domain(target)])?;
+        }
+        for m in &p.media {
+            self.conn
+                .prepare_cached("INSERT INTO media (post_id, kind, key, url) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![id, m.kind, m.key, m.url])?;
+        }
+        let Some(src) = author else { return Ok(()) };
+        let mut edges: Vec<(InteractionKind, i64)> = Vec::new();
+        let links = [
+            (InteractionKind::Reply, &p.reply_to),
+            (InteractionKind::Quote, &p.quote_of),
+            (InteractionKind::Repost, &p.repost_of),
+        ];
+        for (kind, link) in links {
+            if let Some(a) = link.as_ref().and_then(|l| l.actor.as_ref()) {
+                if let Some(dst) = self.actor_id(&ActorRecord::bare(a.clone()), cap, out)? {
+                    edges.push((kind, dst));
+                }
+            }
+        }
+        if let Some(f) = fwd {
+            edges.push((InteractionKind::Forward, f));
+        }
+        for dst in mentions.iter().flatten() {
+            edges.push((InteractionKind::Mention, *dst));
+        }
+        for (kind, dst) in edges {
+            self.conn
+                .prepare_cached("INSERT INTO interactions (post_id, kind, src_actor, dst_actor, at) VALUES (?1, ?2, ?3, ?4, ?5)")?
+                .execute(params![id, kind.as_str(), src, dst, p.created_at])?;
+        }
+        Ok(())
+    }
+
+    fn observe_metrics(&self, post: i64, cap: CaptureId, at: Option<i64>, m: &Metrics) -> Result<()> {
+        let last: Option<(Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT likes, reposts, replies, quotes, views FROM metrics WHERE post_id = ?1 ORDER BY capture_id DESC LIMIT 1",
+            )?
+            .query_row([post], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .optional()?;
+        if last == Some((m.likes, m.reposts, m.replies, m.quotes, m.views)) {
+            return Ok(());
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO metrics (post_id, capture_id, observed_at, likes, reposts, replies, quotes, views)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![post, cap, at, m.likes, m.reposts, m.replies, m.quotes, m.views])?;
+        Ok(())
+    }
+
+    fn write_gone(&mut self, cap: CaptureId, g: &GoneRecord, out: &mut BatchOutcome) -> Result<()> {
+        let post_id: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT id FROM posts WHERE ref = ?1")?
+            .query_row([&g.post], |r| r.get(0))
+            .optional()?;
+        let seq = self.seq + 1;
+        let n = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO gone (post_ref, post_id, capture_id, how, reason, at, seq, raw) VALUES (?1, ?2, ?3, 'notice', ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![g.post, post_id, cap, g.reason, g.at, seq, g.raw])?;
+        if n > 0 {
+            self.seq = seq;
+            out.deletion_notices += 1;
+        }
+        Ok(())
+    }
+
+    fn set_scope(&mut self, cap: CaptureId, s: &Scope) -> Result<()> {
+        let id: i64 = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO scopes (key, label) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET label = excluded.label RETURNING id",
+            )?
+            .query_row(params![s.key, s.label], |r| r.get(0))?;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO capture_scopes (capture_id, scope_id, explicit_start, explicit_end) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (capture_id, scope_id) DO UPDATE SET
+                   explicit_start = min(coalesce(explicit_start, excluded.explicit_start), coalesce(excluded.explicit_start, explicit_start)),
+                   explicit_end = max(coalesce(explicit_end, excluded.explicit_end), coalesce(excluded.explicit_end, explicit_end))",
+            )?
+            .execute(params![cap, id, s.start, s.end])?;
+        self.current_scope.insert(cap, Some(id));
+        Ok(())
+    }
+
+    /// Marks posts missing since `cap` in one scope. See docs/FORMATS.md,
+    /// "Missing since", for the rules.
+    fn mark_missing(&mut self, cap: CaptureId, scope: i64, start: Option<i64>, end: Option<i64>) -> Result<u64> {
+        // The range this capture covers: explicit bounds, else the span of its own posts.
+        let (tmin, tmax, n, idmin, idmax, telegram): (Option<i64>, Option<i64>, i64, Option<i64>, Option<i64>, bool) =
+            self.conn.query_row(
+                "SELECT min(p.created_at), max(p.created_at), count(*),
+                        min(CAST(p.native_id AS INTEGER)), max(CAST(p.native_id AS INTEGER)), max(p.platform = 'telegram')
+                 FROM sightings s JOIN posts p ON p.id = s.post_id WHERE s.capture_id = ?1 AND s.scope_id = ?2",
+                params![cap, scope],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, Option<bool>>(5)?.unwrap_or(false))),
+            )?;
+        if n == 0 {
+            return Ok(0);
+        }
+        let lo = start.or(tmin).unwrap_or(i64::MIN);
+        let hi = end.or(tmax).unwrap_or(i64::MAX);
+        let (idlo, idhi) = if telegram { (idmin.unwrap_or(i64::MIN), idmax.unwrap_or(i64::MAX)) } else { (i64::MIN, i64::MAX) };
+        let candidates: Vec<(i64, String)> = self
+            .conn
+            .prepare(
+                "SELECT DISTINCT p.id, p.ref FROM sightings s JOIN posts p ON p.id = s.post_id
+                 WHERE s.scope_id = ?1 AND s.capture_id < ?2
+                   AND p.created_at >= ?3 AND p.created_at <= ?4
+                   AND (p.platform != 'telegram' OR CAST(p.native_id AS INTEGER) BETWEEN ?5 AND ?6)
+                   AND NOT EXISTS (SELECT 1 FROM sightings s2 WHERE s2.capture_id = ?2 AND s2.post_id = p.id)
+                   AND NOT EXISTS (SELECT 1 FROM gone g WHERE g.post_id = p.id AND g.how = 'missing'
+                                   AND g.capture_id > (SELECT max(s3.capture_id) FROM sightings s3 WHERE s3.post_id = p.id))",
+            )?
+            .query_map(params![scope, cap, lo, hi, idlo, idhi], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<std::result::Result<_, _>>()?;
+        let mut marked = 0;
+        for (id, r) in candidates {
+            let seq = self.seq + 1;
+            let n = self
+                .conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO gone (post_ref, post_id, capture_id, how, reason, at, seq) VALUES (?1, ?2, ?3, 'missing', 'absent from a later capture of the same scope', NULL, ?4)",
+                )?
+                .execute(params![r, id, cap, seq])?;
+            if n > 0 {
+                self.seq = seq;
+                marked += 1;
+            }
+        }
+        Ok(marked)
+    }
+
+    fn save_seq(&self) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO meta (key, value) VALUES ('seq', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
+            .execute([self.seq.to_string()])?;
+        Ok(())
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+    let v: usize = tx.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    if v > MIGRATIONS.len() {
+        return Err(StoreError::Conflict(format!(
+            "the store has schema version {v}, newer than this tarjuman knows ({}); upgrade tarjuman",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(v) {
+        tx.execute_batch(m)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn begin_capture(&mut self, info: &CaptureInfo) -> Result<CaptureStart> {
+        let found: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, status FROM captures WHERE quick_key = ?1 AND format = ?2 ORDER BY id DESC LIMIT 1",
+                params![info.quick_key, info.format],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match found {
+            Some((id, s)) if s == "running" => {
+                self.current_scope.insert(id, None);
+                Ok(CaptureStart::Resume(id))
+            }
+            Some((id, _)) => Ok(CaptureStart::MaybeDone(id)),
+            None => Ok(CaptureStart::New(self.create_capture(info)?)),
+        }
+    }
+
+    fn create_capture(&mut self, info: &CaptureInfo) -> Result<CaptureId> {
+        self.conn.execute(
+            "INSERT INTO captures (file_name, bytes, quick_key, format, ingested_at, status) VALUES (?1, ?2, ?3, ?4, ?5, 'running')",
+            params![info.file_name, info.bytes as i64, info.quick_key, info.format, now_rfc3339()],
+        )?;
+        let id = self.conn.last_insert_rowid();
+        self.current_scope.insert(id, None);
+        Ok(id)
+    }
+
+    fn capture_sha256(&self, id: CaptureId) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT sha256 FROM captures WHERE id = ?1", [id], |r| r.get(0)).optional()?.flatten())
+    }
+
+    fn reopen_capture(&mut self, id: CaptureId) -> Result<()> {
+        let n = self.conn.execute("UPDATE captures SET status = 'running' WHERE id = ?1", [id])?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("capture {id}")));
+        }
+        self.current_scope.insert(id, None);
+        Ok(())
+    }
+
+    fn write_batch(&mut self, cap: CaptureId, file_name: &str, batch: &Batch) -> Result<BatchOutcome> {
+        let mut out = BatchOutcome::default();
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let res = (|| -> Result<()> {
+            for (_, r) in &batch.records {
+                match r {
+                    Record::Post(p) => self.write_post(cap, p, &mut out)?,
+                    Record::Actor(a) => {
+                        self.actor_id(a, cap, &mut out)?;
+                    }
+                    Record::Gone(g) => self.write_gone(cap, g, &mut out)?,
+                    Record::Scope(s) => self.set_scope(cap, s)?,
+                }
+            }
+            for p in &batch.problems {
+                let n = self
+                    .conn
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO quarantine (capture_id, file_name, line, byte_offset, reason, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )?
+                    .execute(params![cap, file_name, p.line as i64, p.byte_offset as i64, p.reason, p.raw])?;
+                out.quarantined += n as u64;
+            }
+            self.conn
+                .prepare_cached(
+                    "UPDATE captures SET new_posts = new_posts + ?2, new_versions = new_versions + ?3,
+                     missing_marked = missing_marked + ?4, quarantined = quarantined + ?5 WHERE id = ?1",
+                )?
+                .execute(params![
+                    cap,
+                    out.new_posts as i64,
+                    out.new_versions as i64,
+                    out.deletion_notices as i64,
+                    out.quarantined as i64
+                ])?;
+            self.save_seq()
+        })();
+        match res {
+            Ok(()) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(out)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                // The cache may hold actors whose insert was rolled back.
+                self.actors.clear();
+                Err(e)
+            }
+        }
+    }
+
+    fn finish_capture(&mut self, cap: CaptureId, sha256: &str, records: u64) -> Result<FinishOutcome> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let res = (|| -> Result<u64> {
+            let scopes: Vec<(i64, Option<i64>, Option<i64>)> = self
+                .conn
+                .prepare("SELECT scope_id, explicit_start, explicit_end FROM capture_scopes WHERE capture_id = ?1")?
+                .query_map([cap], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<std::result::Result<_, _>>()?;
+            let mut marked = 0;
+            for (s, a, b) in scopes {
+                marked += self.mark_missing(cap, s, a, b)?;
+            }
+            // A capture without posts in any scope claims nothing.
+            self.conn.execute(
+                "UPDATE captures SET status = 'complete', sha256 = ?2, records = ?3, finished_at = ?4,
+                 missing_marked = missing_marked + ?5 WHERE id = ?1",
+                params![cap, sha256, records as i64, now_rfc3339(), marked as i64],
+            )?;
+            self.save_seq()?;
+            Ok(marked)
+        })();
+        match res {
+            Ok(m) => {
+                self.conn.execute_batch("COMMIT")?;
+                self.current_scope.remove(&cap);
+                Ok(FinishOutcome { missing_marked: m })
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    fn stats(&self, top: usize) -> Result<Stats> {
+        let c = &self.conn;
+        let one = |sql: &str| -> Result<u64> { Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64) };
+        let mut s = Stats {
+            posts: one("SELECT count(*) FROM posts")?,
+            actors: one("SELECT count(*) FROM actors")?,
+            versions: one("SELECT count(*) FROM post_versions")?,
+            captures: one("SELECT count(*) FROM captures")?,
+            quarantined: one("SELECT count(*) FROM quarantine")?,
+            gone: one("SELECT count(DISTINCT post_ref) FROM gone")?,
+            interactions: one("SELECT count(*) FROM interactions")?,
+            ..Stats::default()
+        };
+        for row in c
+            .prepare("SELECT platform, count(*) FROM posts GROUP BY platform")?
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+        {
+            let (k, v) = row?;
+            s.by_platform.insert(k, v as u64);
+        }
+        for row in c
+            .prepare("SELECT kind, count(*) FROM posts GROUP BY kind")?
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+        {
+            let (k, v) = row?;
+            s.by_kind.insert(k, v as u64);
+        }
+        let (lo, hi): (Option<i64>, Option<i64>) =
+            c.query_row("SELECT min(created_at), max(created_at) FROM posts", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        s.first_post_at = lo.map(rfc3339);
+        s.last_post_at = hi.map(rfc3339);
+        s.top_actors = c
+            .prepare(
+                "SELECT a.ref, a.handle, a.display_name, t.n FROM
+                   (SELECT author_id, count(*) AS n FROM posts WHERE author_id IS NOT NULL GROUP BY author_id ORDER BY n DESC, author_id LIMIT ?1) t
+                 JOIN actors a ON a.id = t.author_id ORDER BY t.n DESC, a.ref",
+            )?
+            .query_map([top as i64], |r| {
+                Ok(TopActor { ref_: r.get(0)?, handle: r.get(1)?, display_name: r.get(2)?, posts: r.get::<_, i64>(3)? as u64 })
+            })?
+            .collect::<std::result::Result<_, _>>()?;
+        s.top_hashtags = c
+            .prepare(
+                "SELECT min(tag), count(DISTINCT post_id) AS n FROM hashtags GROUP BY lower(tag) ORDER BY n DESC, lower(tag) LIMIT ?1",
+            )?
+            .query_map([top as i64], |r| Ok(TopTag { tag: r.get(0)?, posts: r.get::<_, i64>(1)? as u64 }))?
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(s)
+    }
+
+    fn max_seq(&self) -> Result<i64> {
+        Ok(self.seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tarjuman_model::{Platform, PostLink, Problem};
+
+    fn post(id: &str, text: &str) -> Record {
+        let mut p = PostRecord::new(Platform::X, format!("x:{id}"), id.into(), ActorRecord::bare("x:100"));
+        p.text = text.into();
+        p.created_at = Some(1_700_000_000 + id.parse::<i64>().unwrap_or(0));
+        Record::Post(Box::new(p))
+    }
+
+    fn info(k: &str) -> CaptureInfo {
+        CaptureInfo { file_name: format!("{k}.jsonl"), bytes: 10, quick_key: k.into(), format: "twarc2".into() }
+    }
+
+    fn cap(s: &mut SqliteStore, k: &str) -> CaptureId {
+        match s.begin_capture(&info(k)).unwrap() {
+            CaptureStart::New(c) | CaptureStart::Resume(c) => c,
+            CaptureStart::MaybeDone(c) => {
+                s.reopen_capture(c).unwrap();
+                c
+            }
+        }
+    }
+
+    fn scope() -> Record {
+        Record::Scope(Scope { key: "x:search?query=a".into(), label: "q".into(), start: None, end: None })
+    }
+
+    #[test]
+    fn migrate_twice() {
+        let d = tempfile::tempdir().unwrap();
+        drop(SqliteStore::open(d.path()).unwrap());
+        let s = SqliteStore::open(d.path()).unwrap();
+        let v: i64 = s.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v as usize, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn idempotent_versions_and_missing() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(d.path()).unwrap();
+        let c1 = cap(&mut s, "a");
+        let b = Batch { records: vec![(1, scope()), (1, post("1", "hello")), (2, post("2", "world")), (3, post("3", "x"))], problems: vec![] };
+        let o = s.write_batch(c1, "a", &b).unwrap();
+        assert_eq!(o.new_posts, 3);
+        assert_eq!(o.new_actors, 1);
+        let o = s.write_batch(c1, "a", &b).unwrap();
+        assert_eq!(o, BatchOutcome::default());
+        s.finish_capture(c1, "sha-a", 3).unwrap();
+        // A later capture of the same scope: post 1 edited, post 2 gone, post 3 the same.
+        let c2 = cap(&mut s, "b");
+        let b2 = Batch { records: vec![(1, scope()), (1, post("1", "hello, edited")), (2, post("3", "x"))], problems: vec![] };
+        let o = s.write_batch(c2, "b", &b2).unwrap();
+        assert_eq!((o.new_posts, o.new_versions), (0, 1));
+        let f = s.finish_capture(c2, "sha-b", 2).unwrap();
+        assert_eq!(f.missing_marked, 1);
+        let gone: String = s.conn.query_row("SELECT post_ref FROM gone", [], |r| r.get(0)).unwrap();
+        assert_eq!(gone, "x:2");
+        // Nothing was erased: version 1 is still there.
+        let v1: String = s.conn.query_row("SELECT text FROM post_versions WHERE post_id = 1 AND version = 1", [], |r| r.get(0)).unwrap();
+        assert_eq!(v1, "hello");
+        // Seeing the old text again (an older file) does not add a version.
+        let c3 = cap(&mut s, "c");
+        let o = s.write_batch(c3, "c", &Batch { records: vec![(1, post("1", "hello"))], problems: vec![] }).unwrap();
+        assert_eq!(o.new_versions, 0);
+        // A third capture also lacking post 2 does not mark it again.
+        let c4 = cap(&mut s, "d");
+        s.write_batch(c4, "d", &b2).unwrap();
+        assert_eq!(s.finish_capture(c4, "sha-d", 2).unwrap().missing_marked, 0);
+        let st = s.stats(5).unwrap();
+        assert_eq!((st.posts, st.versions, st.gone), (3, 4, 1));
+    }
+
+    #[test]
+    fn quarantine_is_idempotent_and_interactions_written() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(d.path()).unwrap();
+        let c = cap(&mut s, "q");
+        let mut p = PostRecord::new(Platform::X, "x:5".into(), "5".into(), ActorRecord::bare("x:1"));
+        p.reply_to = Some(PostLink { post: "x:4".into(), actor: Some("x:2".into()) });
+        p.mentions.push(ActorRecord { ref_: "x:3".into(), handle: Some("c".into()), ..Default::default() });
+        p.hashtags.push("غزة".into());
+        let b = Batch {
+            records: vec![(1, Record::Post(Box::new(p)))],
+            problems: vec![Problem::new(7, 100, "bad", b"{")],
+        };
+        assert_eq!(s.write_batch(c, "q", &b).unwrap().quarantined, 1);
+        assert_eq!(s.write_batch(c, "q", &b).unwrap().quarantined, 0);
+        let n: i64 = s.conn.query_row("SELECT count(*) FROM interactions", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(s.stats(3).unwrap().top_hashtags[0].tag, "غزة");
+    }
+
+    #[test]
+    fn rfc3339_matches_known_dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1539202764), "2018-10-10T20:19:24Z");
+        assert_eq!(rfc3339(951782400), "2000-02-29T00:00:00Z");
+    }
+}
