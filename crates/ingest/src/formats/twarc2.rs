@@ -49,7 +49,7 @@ impl Decoder for Twarc2 {
         if h.contains("\"action\"") && h.contains("\"reason\"") && !h.contains("\"id_str\"") {
             return Sniff::Certain;
         }
-        if h.contains("\"data\"") && (h.contains("\"includes\"") || h.contains("\"meta\"")) {
+        if h.contains("\"data\"") && (h.contains("\"includes\"") || h.contains("\"meta\"") || h.contains("\"username\"")) {
             return Sniff::Certain;
         }
         if h.contains("\"data\"") && h.contains("\"text\"") {

@@ -1,0 +1,14 @@
+//! One module per subcommand.
+
+pub mod formats;
+pub mod ingest;
+pub mod stats;
+
+use anyhow::Context;
+use std::path::Path;
+use tarjuman_store::SqliteStore;
+
+/// Opens the store in the data folder, with the folder named in errors.
+pub fn open_store(data: &Path) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(data).with_context(|| format!("opening the store in {}", data.display()))
+}
