@@ -199,7 +199,8 @@ impl Metrics {
 /// A pointer from one post to another post (reply, quote, repost, forward).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostLink {
-    /// The ref of the post pointed to.
+    /// The ref of the post pointed to; empty when only its author is known
+    /// (an X reply whose parent tweet was not delivered).
     pub post: String,
     /// The ref of its author, when known.
     pub actor: Option<String>,

@@ -405,6 +405,13 @@ fn tweet(line: u64, offset: u64, bytes: &[u8], embedded: bool, ctx: &Ctx<'_>, c:
             _ => {}
         }
     }
+    if p.reply_to.is_none()
+        && let Some(u) = reply_user
+    {
+        // A reply whose parent tweet is not referenced (withheld, deleted):
+        // the target account is still known.
+        p.reply_to = Some(PostLink { post: String::new(), actor: Some(actor_ref(Platform::X, &u)) });
+    }
     if let Some(e) = t.entities {
         p.hashtags = e.hashtags.into_iter().map(|h| h.tag).collect();
         for m in e.mentions {
