@@ -21,10 +21,21 @@ use std::process::ExitCode;
 ///
 /// Start with `tarjuman demo`, then `tarjuman ingest YOUR_FILES`.
 #[derive(Parser)]
-#[command(name = "tarjuman", version, about, long_about, propagate_version = true)]
+#[command(
+    name = "tarjuman",
+    version,
+    about,
+    long_about,
+    propagate_version = true
+)]
 struct Cli {
     /// The data folder.
-    #[arg(long, global = true, env = "TARJUMAN_DATA", default_value = "tarjuman-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "TARJUMAN_DATA",
+        default_value = "tarjuman-data"
+    )]
     data: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -46,7 +57,10 @@ pub struct Ctx {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TARJUMAN_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TARJUMAN_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let ctx = Ctx { data: cli.data };

@@ -29,14 +29,22 @@ pub fn detect(head: &[u8]) -> Compression {
 
 /// Wraps `raw` in the right decompressor, returning a buffered reader of the
 /// plain bytes and the compression found.
-pub fn decompress<'a>(raw: Box<dyn Read + Send + 'a>) -> io::Result<(Box<dyn BufRead + Send + 'a>, Compression)> {
+pub fn decompress<'a>(
+    raw: Box<dyn Read + Send + 'a>,
+) -> io::Result<(Box<dyn BufRead + Send + 'a>, Compression)> {
     let mut br = BufReader::with_capacity(256 * 1024, raw);
     let head = br.fill_buf()?;
     let c = detect(head);
     let out: Box<dyn BufRead + Send + 'a> = match c {
         Compression::None => Box::new(br),
-        Compression::Gzip => Box::new(BufReader::with_capacity(256 * 1024, flate2::bufread::MultiGzDecoder::new(br))),
-        Compression::Zstd => Box::new(BufReader::with_capacity(256 * 1024, zstd::stream::read::Decoder::with_buffer(br)?)),
+        Compression::Gzip => Box::new(BufReader::with_capacity(
+            256 * 1024,
+            flate2::bufread::MultiGzDecoder::new(br),
+        )),
+        Compression::Zstd => Box::new(BufReader::with_capacity(
+            256 * 1024,
+            zstd::stream::read::Decoder::with_buffer(br)?,
+        )),
     };
     Ok((out, c))
 }
@@ -61,7 +69,11 @@ mod tests {
         gz.write_all(text).unwrap();
         let gz = gz.finish().unwrap();
         let zs = zstd::encode_all(&text[..], 1).unwrap();
-        for (bytes, want) in [(gz, Compression::Gzip), (zs, Compression::Zstd), (text.to_vec(), Compression::None)] {
+        for (bytes, want) in [
+            (gz, Compression::Gzip),
+            (zs, Compression::Zstd),
+            (text.to_vec(), Compression::None),
+        ] {
             let (mut r, c) = decompress(Box::new(io::Cursor::new(bytes))).unwrap();
             assert_eq!(c, want);
             let mut out = Vec::new();

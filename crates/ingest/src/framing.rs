@@ -224,11 +224,17 @@ pub fn json_values(
     loop {
         let line = r.pos.line();
         let offset = r.pos.offset();
-        let got = read_capped_line(&mut r, &mut buf, max).map_err(|e| DecodeError::Io { line, source: e })?;
+        let got = read_capped_line(&mut r, &mut buf, max)
+            .map_err(|e| DecodeError::Io { line, source: e })?;
         match got {
             LineRead::Eof => return Ok(r.pos.lines()),
             LineRead::TooLong(n) => {
-                let p = Problem::new(line, offset, format!("line is {n} bytes, over the {max} byte limit; skipped"), b"");
+                let p = Problem::new(
+                    line,
+                    offset,
+                    format!("line is {n} bytes, over the {max} byte limit; skipped"),
+                    b"",
+                );
                 if problem(p) == Flow::Stop {
                     return Err(DecodeError::Stopped { line });
                 }
@@ -249,12 +255,17 @@ pub fn json_values(
                 let mut head = strip_bom(&buf).to_vec();
                 head.push(b'\n');
                 let rest = std::io::Cursor::new(head).chain(r);
-                let mut doc = CountingReader::starting_at(std::io::BufReader::new(rest), line, offset);
+                let mut doc =
+                    CountingReader::starting_at(std::io::BufReader::new(rest), line, offset);
                 doc.set_limit(max);
                 return documents(&mut doc, f, problem);
             }
         }
-        let frame = Frame { line, offset, bytes: t };
+        let frame = Frame {
+            line,
+            offset,
+            bytes: t,
+        };
         if f(frame) == Flow::Stop {
             return Err(DecodeError::Stopped { line });
         }
@@ -269,7 +280,10 @@ fn documents<R: BufRead>(
     // Peek the first significant byte.
     let first = loop {
         let pos = r.pos.clone();
-        let b = r.fill_buf().map_err(|e| DecodeError::Io { line: pos.line(), source: e })?;
+        let b = r.fill_buf().map_err(|e| DecodeError::Io {
+            line: pos.line(),
+            source: e,
+        })?;
         match b.first() {
             None => return Ok(r.pos.lines()),
             Some(c) if c.is_ascii_whitespace() => r.consume(1),
@@ -281,7 +295,11 @@ fn documents<R: BufRead>(
         let pos = r.pos.clone();
         let res = {
             let mut de = serde_json::Deserializer::from_reader(&mut *r);
-            let seed = ArraySeed { f, stopped: &mut stopped, pos };
+            let seed = ArraySeed {
+                f,
+                stopped: &mut stopped,
+                pos,
+            };
             let out = seed.deserialize(&mut de);
             out.and_then(|_| de.end())
         };
@@ -290,7 +308,12 @@ fn documents<R: BufRead>(
         }
         if let Err(e) = res {
             let line = r.line();
-            let p = Problem::new(line, r.pos.offset(), format!("invalid JSON document: {e}; the rest of the document is skipped"), b"");
+            let p = Problem::new(
+                line,
+                r.pos.offset(),
+                format!("invalid JSON document: {e}; the rest of the document is skipped"),
+                b"",
+            );
             if problem(p) == Flow::Stop {
                 return Err(DecodeError::Stopped { line });
             }
@@ -307,14 +330,23 @@ fn documents<R: BufRead>(
         };
         match v {
             Ok(raw) => {
-                let frame = Frame { line: start_line, offset: r.pos.offset(), bytes: raw.get().as_bytes() };
+                let frame = Frame {
+                    line: start_line,
+                    offset: r.pos.offset(),
+                    bytes: raw.get().as_bytes(),
+                };
                 if f(frame) == Flow::Stop {
                     return Err(DecodeError::Stopped { line: start_line });
                 }
             }
             Err(e) => {
                 let line = r.line();
-                let p = Problem::new(line, r.pos.offset(), format!("invalid JSON document: {e}; the rest of the input is skipped"), b"");
+                let p = Problem::new(
+                    line,
+                    r.pos.offset(),
+                    format!("invalid JSON document: {e}; the rest of the input is skipped"),
+                    b"",
+                );
                 if problem(p) == Flow::Stop {
                     return Err(DecodeError::Stopped { line });
                 }
@@ -324,7 +356,10 @@ fn documents<R: BufRead>(
         // Skip whitespace; stop at end.
         loop {
             let pos = r.pos.clone();
-        let b = r.fill_buf().map_err(|e| DecodeError::Io { line: pos.line(), source: e })?;
+            let b = r.fill_buf().map_err(|e| DecodeError::Io {
+                line: pos.line(),
+                source: e,
+            })?;
             match b.first() {
                 None => return Ok(r.pos.lines()),
                 Some(c) if c.is_ascii_whitespace() => r.consume(1),
@@ -359,7 +394,11 @@ impl<'de> Visitor<'de> for ArraySeed<'_, '_> {
             // as it holds newlines.
             let nl = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
             let line = self.pos.line().saturating_sub(nl);
-            let frame = Frame { line, offset: self.pos.offset(), bytes };
+            let frame = Frame {
+                line,
+                offset: self.pos.offset(),
+                bytes,
+            };
             if (self.f)(frame) == Flow::Stop {
                 *self.stopped = true;
                 // Drain nothing more: stop here.
@@ -375,8 +414,14 @@ fn strip_bom(b: &[u8]) -> &[u8] {
 }
 
 fn trim(b: &[u8]) -> &[u8] {
-    let s = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let e = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(s, |i| i + 1);
+    let s = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let e = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(s, |i| i + 1);
     &b[s..e]
 }
 
@@ -387,7 +432,10 @@ mod tests {
     fn collect(input: &[u8]) -> (Vec<(u64, String)>, Vec<Problem>) {
         let mut frames = Vec::new();
         let mut problems = Vec::new();
-        let opts = DecodeOptions { max_record_bytes: 64, ..Default::default() };
+        let opts = DecodeOptions {
+            max_record_bytes: 64,
+            ..Default::default()
+        };
         let _ = json_values(
             &mut &input[..],
             &opts,
@@ -421,7 +469,11 @@ mod tests {
         assert_eq!(f.len(), 2);
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].line, 2);
-        assert!(p[0].reason.contains("over the 64 byte limit"), "{}", p[0].reason);
+        assert!(
+            p[0].reason.contains("over the 64 byte limit"),
+            "{}",
+            p[0].reason
+        );
     }
 
     #[test]

@@ -50,7 +50,7 @@ impl Default for IngestOptions {
             strict: false,
             force: false,
             decode: DecodeOptions::default(),
-            batch_size: 4096,
+            batch_size: 16_384,
             spool_dir: std::env::temp_dir(),
         }
     }
@@ -176,8 +176,14 @@ pub fn ingest_paths(
     progress: &dyn Progress,
 ) -> Result<Vec<FileReport>, IngestError> {
     let files = expand_paths(paths).map_err(|e| IngestError::Store {
-        path: paths.first().map(|p| p.display().to_string()).unwrap_or_default(),
-        source: StoreError::Io { path: "walk".into(), source: e },
+        path: paths
+            .first()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        source: StoreError::Io {
+            path: "walk".into(),
+            source: e,
+        },
     })?;
     let mut reports = Vec::new();
     let mut posts_so_far = 0;
@@ -277,6 +283,7 @@ impl<R: Read> Read for HashingReader<R> {
 /// Sends decoded records to the writer in batches.
 struct ChannelSink {
     tx: crossbeam_channel::Sender<Batch>,
+    zstd: Option<zstd::bulk::Compressor<'static>>,
     batch: Batch,
     size: usize,
     strict: bool,
@@ -302,6 +309,12 @@ impl RecordSink for ChannelSink {
         if self.closed {
             return Flow::Stop;
         }
+        // Compress the raw record here, on the decoder's thread.
+        let packed = match (&r, &mut self.zstd) {
+            (Record::Post(p), Some(z)) if !p.raw.is_empty() => z.compress(&p.raw).ok(),
+            _ => None,
+        };
+        self.batch.raw_zstd.push(packed);
         self.batch.records.push((line, r));
         if self.batch.records.len() >= self.size {
             return self.flush();
@@ -333,17 +346,36 @@ fn ingest_one(
     posts_so_far: &mut u64,
 ) -> Result<FileReport, IngestError> {
     let started = Instant::now();
-    let shown = if path.as_os_str() == "-" { "-".to_string() } else { path.display().to_string() };
+    let shown = if path.as_os_str() == "-" {
+        "-".to_string()
+    } else {
+        path.display().to_string()
+    };
     let spooled = if path.as_os_str() == "-" {
         match spool_stdin(&opts.spool_dir) {
             Ok(p) => Some(p),
-            Err(e) => return Ok(failed(&shown, format!("reading stdin: {e}"), FileStatus::Failed)),
+            Err(e) => {
+                return Ok(failed(
+                    &shown,
+                    format!("reading stdin: {e}"),
+                    FileStatus::Failed,
+                ));
+            }
         }
     } else {
         None
     };
     let real: &Path = spooled.as_deref().unwrap_or(path);
-    let r = ingest_file(store, real, &shown, explicit, opts, progress, posts_so_far, started);
+    let r = ingest_file(
+        store,
+        real,
+        &shown,
+        explicit,
+        opts,
+        progress,
+        posts_so_far,
+        started,
+    );
     if let Some(s) = spooled {
         let _ = std::fs::remove_file(s);
     }
@@ -361,57 +393,122 @@ fn ingest_file(
     posts_so_far: &mut u64,
     started: Instant,
 ) -> Result<FileReport, IngestError> {
-    let store_err = |e: StoreError| IngestError::Store { path: shown.to_string(), source: e };
+    let store_err = |e: StoreError| IngestError::Store {
+        path: shown.to_string(),
+        source: e,
+    };
     let mut file = match File::open(path) {
         Ok(f) => f,
-        Err(e) => return Ok(failed(shown, format!("cannot open: {e}"), FileStatus::Failed)),
+        Err(e) => {
+            return Ok(failed(
+                shown,
+                format!("cannot open: {e}"),
+                FileStatus::Failed,
+            ));
+        }
     };
     let (qk, size) = match quick_key(&mut file) {
         Ok(k) => k,
-        Err(e) => return Ok(failed(shown, format!("cannot read: {e}"), FileStatus::Failed)),
+        Err(e) => {
+            return Ok(failed(
+                shown,
+                format!("cannot read: {e}"),
+                FileStatus::Failed,
+            ));
+        }
     };
     let hash = Arc::new(Mutex::new(Sha256::new()));
     let bytes = Arc::new(AtomicU64::new(0));
-    let hr = HashingReader { inner: file, hash: hash.clone(), bytes: bytes.clone() };
+    let hr = HashingReader {
+        inner: file,
+        hash: hash.clone(),
+        bytes: bytes.clone(),
+    };
     let (mut reader, _c) = match compress::decompress(Box::new(hr)) {
         Ok(r) => r,
-        Err(e) => return Ok(failed(shown, format!("cannot decompress: {e}"), FileStatus::Failed)),
+        Err(e) => {
+            return Ok(failed(
+                shown,
+                format!("cannot decompress: {e}"),
+                FileStatus::Failed,
+            ));
+        }
     };
     let head = match fill_head(&mut reader) {
         Ok(h) => h,
-        Err(e) => return Ok(failed(shown, format!("cannot read: {e}"), FileStatus::Failed)),
+        Err(e) => {
+            return Ok(failed(
+                shown,
+                format!("cannot read: {e}"),
+                FileStatus::Failed,
+            ));
+        }
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let decoder: &'static dyn Decoder = match &opts.format {
         Some(f) => match decoder_by_name(f) {
             Some(d) => d,
-            None => return Ok(failed(shown, format!("unknown format {f:?}"), FileStatus::Failed)),
+            None => {
+                return Ok(failed(
+                    shown,
+                    format!("unknown format {f:?}"),
+                    FileStatus::Failed,
+                ));
+            }
         },
         None => match sniff(&head, &name) {
             Some(d) => d,
             None if head.iter().all(|b| b.is_ascii_whitespace()) => {
-                return Ok(failed(shown, "empty file: nothing to ingest".into(), FileStatus::Skipped));
+                return Ok(failed(
+                    shown,
+                    "empty file: nothing to ingest".into(),
+                    FileStatus::Skipped,
+                ));
             }
             None => {
                 let names: Vec<&str> = crate::DECODERS.iter().map(|d| d.name()).collect();
-                let msg = format!("unknown format (not {}); use --format to choose one", names.join(", "));
-                let st = if explicit { FileStatus::Failed } else { FileStatus::Skipped };
+                let msg = format!(
+                    "unknown format (not {}); use --format to choose one",
+                    names.join(", ")
+                );
+                let st = if explicit {
+                    FileStatus::Failed
+                } else {
+                    FileStatus::Skipped
+                };
                 return Ok(failed(shown, msg, st));
             }
         },
     };
-    let info = CaptureInfo { file_name: shown.to_string(), bytes: size, quick_key: qk, format: decoder.name().into() };
+    let info = CaptureInfo {
+        file_name: shown.to_string(),
+        bytes: size,
+        quick_key: qk,
+        format: decoder.name().into(),
+    };
     let cap = match store.begin_capture(&info).map_err(store_err)? {
         CaptureStart::New(c) | CaptureStart::Resume(c) => c,
         CaptureStart::MaybeDone(c) => {
             let prior = store.capture_sha256(c).map_err(store_err)?;
-            let now = full_sha256(path).map_err(|e| store_err(StoreError::Io { path: shown.into(), source: e }))?;
+            let now = full_sha256(path).map_err(|e| {
+                store_err(StoreError::Io {
+                    path: shown.into(),
+                    source: e,
+                })
+            })?;
             if prior.as_deref() == Some(now.as_str()) {
                 if opts.force {
                     store.reopen_capture(c).map_err(store_err)?;
                     c
                 } else {
-                    let mut r = failed(shown, format!("already ingested as capture {c}"), FileStatus::AlreadyIngested);
+                    let mut r = failed(
+                        shown,
+                        format!("already ingested as capture {c}"),
+                        FileStatus::AlreadyIngested,
+                    );
                     r.error = None;
                     r.format = Some(decoder.name().into());
                     r.capture = Some(c);
@@ -433,7 +530,15 @@ fn ingest_file(
     let strict = opts.strict;
     let size_cap = opts.batch_size.max(1);
     let worker = std::thread::spawn(move || {
-        let mut sink = ChannelSink { tx, batch: Batch::default(), size: size_cap, strict, closed: false };
+        let zstd = zstd::bulk::Compressor::new(1).ok();
+        let mut sink = ChannelSink {
+            tx,
+            zstd,
+            batch: Batch::default(),
+            size: size_cap,
+            strict,
+            closed: false,
+        };
         let res = decoder.decode(&mut reader, &dopts, &mut sink);
         sink.flush();
         // Read what the decoder left, so the file hash covers every byte.
@@ -491,7 +596,11 @@ fn ingest_file(
         Ok(_) => {}
         Err(DecodeError::Stopped { .. }) if strict => {
             let p = first_problem.unwrap_or_else(|| Problem::new(0, 0, "stopped", b""));
-            return Err(IngestError::Strict { path: shown.into(), line: p.line, reason: p.reason });
+            return Err(IngestError::Strict {
+                path: shown.into(),
+                line: p.line,
+                reason: p.reason,
+            });
         }
         Err(e) => {
             // The file as a whole is not what it claimed; what was decoded stays.
@@ -505,7 +614,9 @@ fn ingest_file(
         Ok(h) => hex::encode(h.clone().finalize()),
         Err(_) => String::new(),
     };
-    let fin = store.finish_capture(cap, &sha, records).map_err(store_err)?;
+    let fin = store
+        .finish_capture(cap, &sha, records)
+        .map_err(store_err)?;
     report.missing_marked = fin.missing_marked + outcome.deletion_notices;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
@@ -514,12 +625,19 @@ fn ingest_file(
 /// The source name used in CSV refs: the file name without directories
 /// and without compression/format extensions.
 pub fn source_name(shown: &str) -> String {
-    let base = Path::new(shown).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "stdin".into());
+    let base = Path::new(shown)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "stdin".into());
     let mut s = base.as_str();
     for ext in [".gz", ".zst", ".csv", ".tsv", ".jsonl", ".json"] {
         s = s.strip_suffix(ext).unwrap_or(s);
     }
-    if s == "-" || s.is_empty() { "stdin".into() } else { s.to_string() }
+    if s == "-" || s.is_empty() {
+        "stdin".into()
+    } else {
+        s.to_string()
+    }
 }
 
 fn fill_head(r: &mut Box<dyn BufRead + Send>) -> io::Result<Vec<u8>> {
@@ -549,11 +667,20 @@ mod tests {
         let a = d.path().join("a.jsonl");
         std::fs::write(&a, page(&["1", "2", "3"])).unwrap();
         let opts = IngestOptions::default();
-        let r = ingest_paths(&mut store, &[a.clone()], &opts, &NoProgress).unwrap();
+        let r = ingest_paths(&mut store, std::slice::from_ref(&a), &opts, &NoProgress).unwrap();
         assert_eq!(r[0].outcome.new_posts, 3);
-        let r = ingest_paths(&mut store, &[a.clone()], &opts, &NoProgress).unwrap();
+        let r = ingest_paths(&mut store, std::slice::from_ref(&a), &opts, &NoProgress).unwrap();
         assert_eq!(r[0].status, FileStatus::AlreadyIngested);
-        let r = ingest_paths(&mut store, &[a], &IngestOptions { force: true, ..opts.clone() }, &NoProgress).unwrap();
+        let r = ingest_paths(
+            &mut store,
+            &[a],
+            &IngestOptions {
+                force: true,
+                ..opts.clone()
+            },
+            &NoProgress,
+        )
+        .unwrap();
         assert_eq!((r[0].outcome.new_posts, r[0].missing_marked), (0, 0));
         let b = d.path().join("b.jsonl");
         std::fs::write(&b, page(&["1", "3"])).unwrap();

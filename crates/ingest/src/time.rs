@@ -4,12 +4,16 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
 /// RFC 3339 / ISO 8601 with an offset or `Z` (`2021-09-22T16:38:58.000Z`).
 pub fn rfc3339(s: &str) -> Option<i64> {
-    DateTime::parse_from_rfc3339(s.trim()).ok().map(|d| d.timestamp())
+    DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|d| d.timestamp())
 }
 
 /// Twitter v1.1 `created_at`: `Wed Oct 10 20:19:24 +0000 2018`.
 pub fn twitter_v1(s: &str) -> Option<i64> {
-    DateTime::parse_from_str(s.trim(), "%a %b %d %H:%M:%S %z %Y").ok().map(|d| d.timestamp())
+    DateTime::parse_from_str(s.trim(), "%a %b %d %H:%M:%S %z %Y")
+        .ok()
+        .map(|d| d.timestamp())
 }
 
 /// The Unix time (milliseconds) encoded in an X snowflake id, if it is one.
@@ -67,20 +71,31 @@ pub fn flexible(s: &str) -> Option<i64> {
         Some((b, z)) if zone_abbrev(z).is_some() => (b, zone_abbrev(z).unwrap_or(0)),
         _ => (s, 0),
     };
-    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%d.%m.%Y %H:%M:%S",
+        "%m/%d/%Y %H:%M:%S",
+        "%m/%d/%Y %H:%M",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(body, fmt) {
             return Some(n.and_utc().timestamp() - off as i64);
         }
     }
     if let Ok(d) = NaiveDate::parse_from_str(body, "%Y-%m-%d") {
-        return d.and_hms_opt(0, 0, 0).map(|n| n.and_utc().timestamp() - off as i64);
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|n| n.and_utc().timestamp() - off as i64);
     }
     None
 }
 
 /// Formats Unix seconds as RFC 3339 UTC (`2023-04-04T10:00:00Z`).
 pub fn format_utc(t: i64) -> String {
-    DateTime::from_timestamp(t, 0).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default()
+    DateTime::from_timestamp(t, 0)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -90,7 +105,10 @@ mod tests {
     #[test]
     fn shapes() {
         assert_eq!(rfc3339("2021-09-22T16:38:58.000Z"), Some(1632328738));
-        assert_eq!(twitter_v1("Wed Oct 10 20:19:24 +0000 2018"), Some(1539202764));
+        assert_eq!(
+            twitter_v1("Wed Oct 10 20:19:24 +0000 2018"),
+            Some(1539202764)
+        );
         assert_eq!(flexible("2023-11-13 04:30:36 EST"), Some(1699867836));
         assert_eq!(flexible("2023-11-13 04:30:36"), Some(1699849836));
         assert_eq!(flexible("1699849836.5"), Some(1699849836));

@@ -427,13 +427,27 @@ mod tests {
 
     #[test]
     fn kind_precedence() {
-        let mut p = PostRecord::new(Platform::X, "x:1".into(), "1".into(), ActorRecord::bare("x:2"));
+        let mut p = PostRecord::new(
+            Platform::X,
+            "x:1".into(),
+            "1".into(),
+            ActorRecord::bare("x:2"),
+        );
         assert_eq!(p.kind(), "post");
-        p.reply_to = Some(PostLink { post: "x:3".into(), actor: None });
+        p.reply_to = Some(PostLink {
+            post: "x:3".into(),
+            actor: None,
+        });
         assert_eq!(p.kind(), "reply");
-        p.quote_of = Some(PostLink { post: "x:4".into(), actor: None });
+        p.quote_of = Some(PostLink {
+            post: "x:4".into(),
+            actor: None,
+        });
         assert_eq!(p.kind(), "quote");
-        p.repost_of = Some(PostLink { post: "x:5".into(), actor: None });
+        p.repost_of = Some(PostLink {
+            post: "x:5".into(),
+            actor: None,
+        });
         assert_eq!(p.kind(), "repost");
     }
 

@@ -1,7 +1,9 @@
 //! URL canonicalization, so that the same link written two ways is one URL.
 
 /// Tracking parameters dropped from query strings.
-const TRACKING: &[&str] = &["fbclid", "gclid", "igshid", "mc_cid", "mc_eid", "ref_src", "s", "t", "si", "feature"];
+const TRACKING: &[&str] = &[
+    "fbclid", "gclid", "igshid", "mc_cid", "mc_eid", "ref_src", "s", "t", "si", "feature",
+];
 
 /// Canonical form of a URL: scheme and host lower-cased, `www.` and default
 /// ports dropped, the fragment dropped, `utm_*` and other tracking
@@ -26,9 +28,15 @@ pub fn canonical_url(u: &str) -> String {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
     };
-    let hostport = hostport.rsplit('@').next().unwrap_or("").to_ascii_lowercase();
+    let hostport = hostport
+        .rsplit('@')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let host = match hostport.rsplit_once(':') {
-        Some((h, p)) if (p == "80" && scheme == "http") || (p == "443" && scheme == "https") => h.to_string(),
+        Some((h, p)) if (p == "80" && scheme == "http") || (p == "443" && scheme == "https") => {
+            h.to_string()
+        }
         _ => hostport,
     };
     let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
@@ -73,7 +81,10 @@ mod tests {
         assert_eq!(canonical_url("https://t.co/abc"), "https://t.co/abc");
         assert_eq!(canonical_url("mailto:a@b"), "mailto:a@b");
         assert_eq!(canonical_url("https://x.org/p?fbclid=1"), "https://x.org/p");
-        assert_eq!(url_domain("https://www.BBC.co.uk/news/1"), Some("bbc.co.uk".into()));
+        assert_eq!(
+            url_domain("https://www.BBC.co.uk/news/1"),
+            Some("bbc.co.uk".into())
+        );
         assert_eq!(canonical_url("https://"), "https://");
     }
 }

@@ -20,7 +20,7 @@
 //! let CaptureStart::New(cap) = store.begin_capture(&info).unwrap() else { panic!() };
 //! let mut p = PostRecord::new(Platform::X, "x:1".into(), "1".into(), ActorRecord::bare("x:2"));
 //! p.text = "hello".into();
-//! let batch = Batch { records: vec![(1, Record::Post(Box::new(p)))], problems: vec![] };
+//! let batch = Batch { records: vec![(1, Record::Post(Box::new(p)))], ..Batch::default() };
 //! let out = store.write_batch(cap, "a.jsonl", &batch).unwrap();
 //! assert_eq!(out.new_posts, 1);
 //! ```
@@ -98,6 +98,10 @@ pub struct Batch {
     pub records: Vec<(u64, Record)>,
     /// Bad records.
     pub problems: Vec<Problem>,
+    /// Optionally, each record's raw bytes already zstd-compressed (same
+    /// length as `records`, `None` where not done), so the compression can
+    /// run on the decoder's thread instead of the writer's.
+    pub raw_zstd: Vec<Option<Vec<u8>>>,
 }
 
 /// What one batch changed.
@@ -200,10 +204,20 @@ pub trait Store {
     fn reopen_capture(&mut self, id: CaptureId) -> Result<()>;
     /// Writes a batch in one transaction. Idempotent: writing the same batch
     /// twice changes nothing the second time.
-    fn write_batch(&mut self, cap: CaptureId, file_name: &str, batch: &Batch) -> Result<BatchOutcome>;
+    fn write_batch(
+        &mut self,
+        cap: CaptureId,
+        file_name: &str,
+        batch: &Batch,
+    ) -> Result<BatchOutcome>;
     /// Finishes a capture: records its sha256 and record count, and marks
     /// posts missing since this capture within each scope it covers.
-    fn finish_capture(&mut self, cap: CaptureId, sha256: &str, records: u64) -> Result<FinishOutcome>;
+    fn finish_capture(
+        &mut self,
+        cap: CaptureId,
+        sha256: &str,
+        records: u64,
+    ) -> Result<FinishOutcome>;
     /// Counts for `tarjuman stats`.
     fn stats(&self, top: usize) -> Result<Stats>;
     /// The highest change sequence number written so far.

@@ -121,7 +121,11 @@ impl Progress for Reporter {
         if let Some(b) = &self.bar {
             b.set_position(bytes_read);
             let secs = b.elapsed().as_secs_f64().max(0.001);
-            b.set_prefix(format!("{} posts, {:.0}/s", thousands(posts), posts as f64 / secs));
+            b.set_prefix(format!(
+                "{} posts, {:.0}/s",
+                thousands(posts),
+                posts as f64 / secs
+            ));
         }
     }
     fn problem(&self, path: &str, p: &Problem) {
@@ -139,16 +143,35 @@ impl Progress for Reporter {
         }
     }
     fn file_done(&self, r: &FileReport) {
-        let extra = self.shown.lock().map(|s| if s.0 == r.path { s.1.saturating_sub(self.show) } else { 0 }).unwrap_or(0);
+        let extra = self
+            .shown
+            .lock()
+            .map(|s| {
+                if s.0 == r.path {
+                    s.1.saturating_sub(self.show)
+                } else {
+                    0
+                }
+            })
+            .unwrap_or(0);
         let mut lines = Vec::new();
         if extra > 0 {
-            lines.push(format!("{}: {} more problems (all are in the quarantine table)", r.path, extra));
+            lines.push(format!(
+                "{}: {} more problems (all are in the quarantine table)",
+                r.path, extra
+            ));
         }
         match r.status {
-            FileStatus::Failed => lines.push(format!("{}: error: {}", r.path, r.error.as_deref().unwrap_or("failed"))),
-            FileStatus::Skipped if !self.json => {
-                lines.push(format!("{}: skipped: {}", r.path, r.error.as_deref().unwrap_or("")))
-            }
+            FileStatus::Failed => lines.push(format!(
+                "{}: error: {}",
+                r.path,
+                r.error.as_deref().unwrap_or("failed")
+            )),
+            FileStatus::Skipped if !self.json => lines.push(format!(
+                "{}: skipped: {}",
+                r.path,
+                r.error.as_deref().unwrap_or("")
+            )),
             FileStatus::AlreadyIngested if !self.json => lines.push(format!(
                 "{}: already ingested (capture {}); use --force to process it again",
                 r.path,
@@ -170,7 +193,10 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         && decoder_by_name(f).is_none()
     {
         let names: Vec<&str> = tarjuman_ingest::DECODERS.iter().map(|d| d.name()).collect();
-        bail!("unknown --format {f:?}; choose one of: {}", names.join(", "));
+        bail!(
+            "unknown --format {f:?}; choose one of: {}",
+            names.join(", ")
+        );
     }
     let opts = IngestOptions {
         format: a.format.clone(),
@@ -188,13 +214,21 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let bar = show_progress().then(|| {
         let b = ProgressBar::new(0);
         b.set_style(
-            ProgressStyle::with_template("{spinner} {msg:.bold} [{bar:30}] {bytes}/{total_bytes} {prefix} ({eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} {msg:.bold} [{bar:30}] {bytes}/{total_bytes} {prefix} ({eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         b
     });
-    let rep = Reporter { bar, json: a.json, show: a.show_problems, shown: Mutex::new((String::new(), 0)), posts: AtomicU64::new(0) };
+    let rep = Reporter {
+        bar,
+        json: a.json,
+        show: a.show_problems,
+        shown: Mutex::new((String::new(), 0)),
+        posts: AtomicU64::new(0),
+    };
     let t0 = Instant::now();
     let result = pipeline::ingest_paths(&mut store, &a.paths, &opts, &rep);
     if let Some(b) = &rep.bar {
@@ -211,7 +245,10 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
 }
 
 fn summarize(reports: Vec<FileReport>, seconds: f64) -> Summary {
-    let mut s = Summary { seconds, ..Summary::default() };
+    let mut s = Summary {
+        seconds,
+        ..Summary::default()
+    };
     for r in &reports {
         s.files += 1;
         match r.status {
@@ -232,7 +269,11 @@ fn summarize(reports: Vec<FileReport>, seconds: f64) -> Summary {
         s.missing_marked += r.missing_marked;
         s.quarantined += r.outcome.quarantined;
     }
-    s.posts_per_second = if seconds > 0.0 { s.new_posts as f64 / seconds } else { 0.0 };
+    s.posts_per_second = if seconds > 0.0 {
+        s.new_posts as f64 / seconds
+    } else {
+        0.0
+    };
     s.details = reports;
     s
 }
@@ -245,7 +286,11 @@ fn print_human(s: &Summary) {
         s.files_already_ingested,
         s.files_skipped,
         s.files_failed,
-        if formats.is_empty() { String::new() } else { format!(" ({})", formats.join(", ")) }
+        if formats.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", formats.join(", "))
+        }
     );
     println!("records read:    {}", thousands(s.records_read));
     println!("new posts:       {}", thousands(s.new_posts));
@@ -253,7 +298,10 @@ fn print_human(s: &Summary) {
     println!("new actors:      {}", thousands(s.new_actors));
     println!("missing marked:  {}", thousands(s.missing_marked));
     println!("quarantined:     {}", thousands(s.quarantined));
-    println!("time:            {:.2} s ({:.0} new posts/s)", s.seconds, s.posts_per_second);
+    println!(
+        "time:            {:.2} s ({:.0} new posts/s)",
+        s.seconds, s.posts_per_second
+    );
 }
 
 fn exit_code(s: &Summary) -> ExitCode {
@@ -273,7 +321,13 @@ mod tests {
     #[test]
     fn map_parses_and_rejects() {
         let m = parse_map(&["id=post_id".into(), "text= body ".into()]).unwrap();
-        assert_eq!(m, vec![("id".into(), "post_id".into()), ("text".into(), "body".into())]);
+        assert_eq!(
+            m,
+            vec![
+                ("id".into(), "post_id".into()),
+                ("text".into(), "body".into())
+            ]
+        );
         assert!(parse_map(&["nonsense".into()]).is_err());
         assert!(parse_map(&["=x".into()]).is_err());
     }

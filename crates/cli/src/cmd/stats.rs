@@ -23,7 +23,10 @@ pub struct Args {
 
 pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     if !ctx.data.join("tarjuman.db").exists() {
-        anyhow::bail!("no store in {}: run `tarjuman ingest FILES` or `tarjuman demo` first", ctx.data.display());
+        anyhow::bail!(
+            "no store in {}: run `tarjuman ingest FILES` or `tarjuman demo` first",
+            ctx.data.display()
+        );
     }
     let store = super::open_store(&ctx.data)?;
     let s = store.stats(a.top)?;
@@ -47,16 +50,32 @@ pub fn print(s: &tarjuman_store::Stats) {
     if let (Some(a), Some(b)) = (&s.first_post_at, &s.last_post_at) {
         println!("time span:    {a} … {b}");
     }
-    let by: Vec<String> = s.by_platform.iter().map(|(k, v)| format!("{k} {}", thousands(*v))).collect();
+    let by: Vec<String> = s
+        .by_platform
+        .iter()
+        .map(|(k, v)| format!("{k} {}", thousands(*v)))
+        .collect();
     println!("by platform:  {}", by.join(", "));
-    let by: Vec<String> = s.by_kind.iter().map(|(k, v)| format!("{k} {}", thousands(*v))).collect();
+    let by: Vec<String> = s
+        .by_kind
+        .iter()
+        .map(|(k, v)| format!("{k} {}", thousands(*v)))
+        .collect();
     println!("by kind:      {}", by.join(", "));
     if !s.top_actors.is_empty() {
         println!("\ntop actors (posts):");
         for a in &s.top_actors {
-            let handle = a.handle.as_deref().map(|h| format!("@{h}")).unwrap_or_default();
+            let handle = a
+                .handle
+                .as_deref()
+                .map(|h| format!("@{h}"))
+                .unwrap_or_default();
             let name = a.display_name.as_deref().unwrap_or("");
-            println!("  {:>8}  {:<28} {handle} \u{2068}{name}\u{2069}", thousands(a.posts), a.ref_);
+            println!(
+                "  {:>8}  {:<28} {handle} \u{2068}{name}\u{2069}",
+                thousands(a.posts),
+                a.ref_
+            );
         }
     }
     if !s.top_hashtags.is_empty() {

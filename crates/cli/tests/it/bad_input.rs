@@ -3,8 +3,10 @@
 
 use crate::{Tj, n};
 
-const GOOD: &str = r#"{"id":"11","text":"good one","author_id":"1","created_at":"2021-01-01T00:00:00.000Z"}"#;
-const GOOD2: &str = r#"{"id":"12","text":"good two","author_id":"1","created_at":"2021-01-01T00:00:01.000Z"}"#;
+const GOOD: &str =
+    r#"{"id":"11","text":"good one","author_id":"1","created_at":"2021-01-01T00:00:00.000Z"}"#;
+const GOOD2: &str =
+    r#"{"id":"12","text":"good two","author_id":"1","created_at":"2021-01-01T00:00:01.000Z"}"#;
 
 #[test]
 fn truncated_line_invalid_utf8_wrong_shape_and_bom() {
@@ -25,14 +27,25 @@ fn truncated_line_invalid_utf8_wrong_shape_and_bom() {
     assert_eq!(n(&sum, "quarantined"), 3, "{sum}");
     let shown = f.display().to_string();
     for line in [2, 3, 4] {
-        assert!(err.contains(&format!("{shown}:{line}: ")), "no message for line {line}: {err}");
+        assert!(
+            err.contains(&format!("{shown}:{line}: ")),
+            "no message for line {line}: {err}"
+        );
     }
     let reasons = tj.sql("SELECT line || ' ' || reason FROM quarantine ORDER BY line");
     assert!(reasons[0].starts_with("2 "), "{reasons:?}");
-    assert!(reasons[1].contains("utf-8") || reasons[1].contains("UTF-8") || reasons[1].contains("unicode"), "{reasons:?}");
+    assert!(
+        reasons[1].contains("utf-8")
+            || reasons[1].contains("UTF-8")
+            || reasons[1].contains("unicode"),
+        "{reasons:?}"
+    );
     assert!(reasons[2].contains("wrong shape"), "{reasons:?}");
     // The raw bytes of the bad record are kept.
-    assert_eq!(tj.sql("SELECT length(raw) > 0 FROM quarantine WHERE line = 4"), vec!["1"]);
+    assert_eq!(
+        tj.sql("SELECT length(raw) > 0 FROM quarantine WHERE line = 4"),
+        vec!["1"]
+    );
 }
 
 #[test]
@@ -59,7 +72,10 @@ fn a_50_mb_line_is_reported_and_skipped() {
     let (sum, code, err) = tj.ingest(&[f.to_str().unwrap()]);
     assert_eq!(code, 1, "{err}");
     assert_eq!(n(&sum, "new_posts"), 2);
-    assert!(err.contains(":2: line is") && err.contains("limit"), "{err}");
+    assert!(
+        err.contains(":2: line is") && err.contains("limit"),
+        "{err}"
+    );
 }
 
 #[test]

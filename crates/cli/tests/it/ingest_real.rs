@@ -3,17 +3,33 @@
 
 use crate::{Tj, corpus, n};
 
+/// Ingests the JSON files (`*.json`, `*.jsonl`) under `dir` of the corpus.
 fn family(dir: &str) -> Option<(Tj, serde_json::Value, i32)> {
     let c = corpus()?;
     let tj = Tj::new();
-    let p = c.join(dir);
-    let (sum, code, _) = tj.ingest(&[p.to_str()?]);
+    let mut files = Vec::new();
+    let mut stack = vec![c.join(dir)];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).ok()? {
+            let p = e.ok()?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "json" || x == "jsonl") {
+                files.push(p.to_string_lossy().into_owned());
+            }
+        }
+    }
+    files.sort();
+    let args: Vec<&str> = files.iter().map(|s| s.as_str()).collect();
+    let (sum, code, _) = tj.ingest(&args);
     Some((tj, sum, code))
 }
 
 #[test]
 fn twarc2_family() {
-    let Some((tj, sum, code)) = family("twitter-v2-twarc2") else { return };
+    let Some((tj, sum, code)) = family("twitter-v2-twarc2") else {
+        return;
+    };
     // Non-post lines (counts buckets, list objects, user compliance, one truncated line) are quarantined.
     assert_eq!(code, 1, "{sum}");
     assert_eq!(n(&sum, "files_failed"), 0, "{sum}");
@@ -30,7 +46,11 @@ fn twarc2_family() {
     let kept = tj.sql(
         "SELECT a.ref || ' ' || coalesce(a.handle, '-') FROM posts p JOIN actors a ON a.id = p.author_id WHERE p.ref = 'x:1404393588541202433'",
     );
-    assert_eq!(kept, vec!["x:1228027987439702016 -"], "the tweet with a missing author must be kept");
+    assert_eq!(
+        kept,
+        vec!["x:1228027987439702016 -"],
+        "the tweet with a missing author must be kept"
+    );
     // tweets_compliance.jsonl: 2 tweet deletions (protected, deactivated).
     let gone = tj.sql("SELECT reason FROM gone WHERE how = 'notice' AND post_ref IN ('x:1170025343920402432', 'x:1170147183095664640') ORDER BY reason");
     assert_eq!(gone, vec!["deactivated", "protected"]);
@@ -38,7 +58,9 @@ fn twarc2_family() {
 
 #[test]
 fn twitter_v1_family() {
-    let Some((tj, sum, code)) = family("twitter-v1") else { return };
+    let Some((tj, sum, code)) = family("twitter-v1") else {
+        return;
+    };
     assert_eq!(n(&sum, "files_failed"), 0, "{sum}");
     assert!(code == 0 || code == 1, "{sum}");
     let s = tj.stats();
@@ -48,8 +70,14 @@ fn twitter_v1_family() {
     assert_eq!(n(&s, "actors"), 712);
     // public_api_sample.jsonl: the numeric id was rounded through a float; id_str wins.
     // jq -r '.id_str' public_api_sample.jsonl | head -1 → 872836479608733696
-    assert_eq!(tj.sql("SELECT count(*) FROM posts WHERE ref = 'x:872836479608733696'"), vec!["1"]);
-    assert_eq!(tj.sql("SELECT count(*) FROM posts WHERE ref = 'x:872836479608733700'"), vec!["0"]);
+    assert_eq!(
+        tj.sql("SELECT count(*) FROM posts WHERE ref = 'x:872836479608733696'"),
+        vec!["1"]
+    );
+    assert_eq!(
+        tj.sql("SELECT count(*) FROM posts WHERE ref = 'x:872836479608733700'"),
+        vec!["0"]
+    );
     // streaming_lines.jsonl: the Hebrew tweet (lang iw) keeps its text unchanged.
     let he = tj.sql("SELECT count(*) FROM posts WHERE lang = 'iw'");
     assert_ne!(he, vec!["0"]);
@@ -57,7 +85,9 @@ fn twitter_v1_family() {
 
 #[test]
 fn twitter_v2_raw_api_responses() {
-    let Some((tj, sum, _)) = family("twitter-v2-api") else { return };
+    let Some((tj, sum, _)) = family("twitter-v2-api") else {
+        return;
+    };
     assert_eq!(n(&sum, "files_failed"), 0, "{sum}");
     let s = tj.stats();
     // python3 crates/cli/tests/it/independent_counts.py twarc2 ../shared/corpus/real/twitter-v2-api

@@ -29,9 +29,17 @@ pub struct Tj {
     pub dir: tempfile::TempDir,
 }
 
+impl Default for Tj {
+    fn default() -> Self {
+        Tj::new()
+    }
+}
+
 impl Tj {
     pub fn new() -> Tj {
-        Tj { dir: tempfile::tempdir().expect("tempdir") }
+        Tj {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
     pub fn data(&self) -> PathBuf {
         self.dir.path().join("data")
@@ -41,12 +49,19 @@ impl Tj {
     }
     pub fn cmd(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_tarjuman"));
-        c.arg("--data").arg(self.data()).env_remove("TARJUMAN_DATA").env("CI", "true");
+        c.arg("--data")
+            .arg(self.data())
+            .env_remove("TARJUMAN_DATA")
+            .env("CI", "true");
         c
     }
     /// Runs with `args`, returning the output.
     pub fn run(&self, args: &[&str]) -> Output {
-        self.cmd().args(args).stdin(Stdio::null()).output().expect("run tarjuman")
+        self.cmd()
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run tarjuman")
     }
     /// `ingest --json ARGS`: the summary object and the exit code.
     pub fn ingest(&self, args: &[&str]) -> (Value, i32, String) {
@@ -61,7 +76,11 @@ impl Tj {
     /// `stats --json`.
     pub fn stats(&self) -> Value {
         let o = self.run(&["stats", "--json"]);
-        assert!(o.status.success(), "stats failed: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "stats failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         serde_json::from_slice(&o.stdout).expect("stats JSON")
     }
     /// Runs a read-only SQL query against the store and returns the first column of each row.
@@ -86,5 +105,6 @@ impl Tj {
 
 /// Reads a u64 field of a JSON object.
 pub fn n(v: &Value, k: &str) -> u64 {
-    v[k].as_u64().unwrap_or_else(|| panic!("{k} missing in {v}"))
+    v[k].as_u64()
+        .unwrap_or_else(|| panic!("{k} missing in {v}"))
 }

@@ -20,7 +20,15 @@ fn same_file_twice_adds_nothing() {
     assert_eq!(n(&second, "new_posts"), 0);
     assert_eq!(n(&second, "files_already_ingested"), 1);
     let (forced, _, _) = tj.ingest(&["--force", f]);
-    assert_eq!((n(&forced, "new_posts"), n(&forced, "new_versions"), n(&forced, "missing_marked")), (0, 0, 0), "{forced}");
+    assert_eq!(
+        (
+            n(&forced, "new_posts"),
+            n(&forced, "new_versions"),
+            n(&forced, "missing_marked")
+        ),
+        (0, 0, 0),
+        "{forced}"
+    );
     let after = tj.stats();
     for k in ["posts", "actors", "versions", "interactions"] {
         assert_eq!(before[k], after[k], "{k}");
@@ -48,7 +56,10 @@ fn later_capture_with_new_text_adds_versions() {
     );
     assert_eq!(v, vec!["102"]);
     // The raw record of each version is kept, compressed.
-    assert_eq!(tj.sql("SELECT count(*) FROM post_versions WHERE raw_zstd IS NULL"), vec!["0"]);
+    assert_eq!(
+        tj.sql("SELECT count(*) FROM post_versions WHERE raw_zstd IS NULL"),
+        vec!["0"]
+    );
 }
 
 /// Two captures of the same twarc2 query: the later one lacks three tweets
@@ -64,7 +75,10 @@ fn missing_since_a_later_capture_of_the_same_query() {
     // data is newest first; drop the newest tweet (outside the later range once removed)
     // and three from the middle.
     let data = page["data"].as_array_mut().unwrap();
-    let removed: Vec<String> = [0usize, 10, 20, 30].iter().map(|&i| data[i]["id"].as_str().unwrap().to_string()).collect();
+    let removed: Vec<String> = [0usize, 10, 20, 30]
+        .iter()
+        .map(|&i| data[i]["id"].as_str().unwrap().to_string())
+        .collect();
     for i in [30usize, 20, 10, 0] {
         data.remove(i);
     }
@@ -108,12 +122,20 @@ fn stdin_gzip_and_zstd() {
         .unwrap();
     child.stdin.take().unwrap().write_all(&zs).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(n(&v, "new_posts"), 0);
     assert_eq!(n(&v, "records_read"), n(&sum, "records_read"));
     // No spool file is left behind.
-    let left: Vec<_> = std::fs::read_dir(tj.data()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().contains("spool")).collect();
+    let left: Vec<_> = std::fs::read_dir(tj.data())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("spool"))
+        .collect();
     assert!(left.is_empty());
 }
 
@@ -123,12 +145,24 @@ fn directories_mix_formats_and_skip_unknown_files() {
     let tj = Tj::new();
     let dir = tj.path("mixed");
     std::fs::create_dir_all(dir.join("sub")).unwrap();
-    std::fs::copy(c.join("twitter-v2-twarc2/two_tweets.jsonl"), dir.join("a.jsonl")).unwrap();
-    std::fs::copy(c.join("twitter-v1/tweepy/testgetstatus__00.json"), dir.join("sub/b.json")).unwrap();
+    std::fs::copy(
+        c.join("twitter-v2-twarc2/two_tweets.jsonl"),
+        dir.join("a.jsonl"),
+    )
+    .unwrap();
+    std::fs::copy(
+        c.join("twitter-v1/tweepy/testgetstatus__00.json"),
+        dir.join("sub/b.json"),
+    )
+    .unwrap();
     std::fs::write(dir.join("README.md"), "# notes\n").unwrap();
     let (sum, code, _) = tj.ingest(&[dir.to_str().unwrap()]);
     assert_eq!(code, 0, "{sum}");
-    assert_eq!((n(&sum, "files_ingested"), n(&sum, "files_skipped")), (2, 1), "{sum}");
+    assert_eq!(
+        (n(&sum, "files_ingested"), n(&sum, "files_skipped")),
+        (2, 1),
+        "{sum}"
+    );
     assert_eq!(sum["formats"]["twarc2"], 1);
     assert_eq!(sum["formats"]["twitter-v1"], 1);
 }

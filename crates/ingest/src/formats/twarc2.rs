@@ -23,8 +23,8 @@ use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::io::BufRead;
 use tarjuman_model::{
-    ActorRecord, Flow, GoneRecord, MediaRef, Metrics, Platform, PostLink, PostRecord, Problem, Record, RecordSink,
-    Scope, UrlRef, actor_ref, post_ref,
+    ActorRecord, Flow, GoneRecord, MediaRef, Metrics, Platform, PostLink, PostRecord, Problem,
+    Record, RecordSink, Scope, UrlRef, actor_ref, post_ref,
 };
 
 /// The twarc2 / X API v2 decoder.
@@ -43,13 +43,18 @@ impl Decoder for Twarc2 {
         if !(t.starts_with('{') || t.starts_with('[')) {
             return Sniff::No;
         }
-        if h.contains("\"__twarc\"") || h.contains("\"edit_history_tweet_ids\"") || h.contains("\"author_id\"") {
+        if h.contains("\"__twarc\"")
+            || h.contains("\"edit_history_tweet_ids\"")
+            || h.contains("\"author_id\"")
+        {
             return Sniff::Certain;
         }
         if h.contains("\"action\"") && h.contains("\"reason\"") && !h.contains("\"id_str\"") {
             return Sniff::Certain;
         }
-        if h.contains("\"data\"") && (h.contains("\"includes\"") || h.contains("\"meta\"") || h.contains("\"username\"")) {
+        if h.contains("\"data\"")
+            && (h.contains("\"includes\"") || h.contains("\"meta\"") || h.contains("\"username\""))
+        {
             return Sniff::Certain;
         }
         if h.contains("\"data\"") && h.contains("\"text\"") {
@@ -57,7 +62,12 @@ impl Decoder for Twarc2 {
         }
         Sniff::No
     }
-    fn decode(&self, input: &mut dyn BufRead, opts: &DecodeOptions, out: &mut dyn RecordSink) -> Result<Summary, DecodeError> {
+    fn decode(
+        &self,
+        input: &mut dyn BufRead,
+        opts: &DecodeOptions,
+        out: &mut dyn RecordSink,
+    ) -> Result<Summary, DecodeError> {
         let mut c = Counted::new(out);
         let mut scope_seen: Option<String> = None;
         let lines = {
@@ -65,11 +75,23 @@ impl Decoder for Twarc2 {
             framing::json_values(
                 input,
                 opts,
-                &mut |fr| decode_value(fr.line, fr.offset, fr.bytes, &mut cref.borrow_mut(), &mut scope_seen),
+                &mut |fr| {
+                    decode_value(
+                        fr.line,
+                        fr.offset,
+                        fr.bytes,
+                        &mut cref.borrow_mut(),
+                        &mut scope_seen,
+                    )
+                },
                 &mut |p| cref.borrow_mut().problem(p),
             )?
         };
-        Ok(Summary { records: c.records, problems: c.problems, lines })
+        Ok(Summary {
+            records: c.records,
+            problems: c.problems,
+            lines,
+        })
     }
 }
 
@@ -232,13 +254,34 @@ struct Ctx<'a> {
     retrieved_at: Option<i64>,
 }
 
-fn decode_value(line: u64, offset: u64, bytes: &[u8], c: &mut Counted<'_>, scope_seen: &mut Option<String>) -> Flow {
+fn decode_value(
+    line: u64,
+    offset: u64,
+    bytes: &[u8],
+    c: &mut Counted<'_>,
+    scope_seen: &mut Option<String>,
+) -> Flow {
     let top: Top = match serde_json::from_slice(bytes) {
         Ok(t) => t,
-        Err(e) => return c.problem(Problem::new(line, offset, format!("not a twarc2 record: {e}"), bytes)),
+        Err(e) => {
+            return c.problem(Problem::new(
+                line,
+                offset,
+                format!("not a twarc2 record: {e}"),
+                bytes,
+            ));
+        }
     };
-    let retrieved_at = top.twarc.as_ref().and_then(|t| t.retrieved_at.as_deref()).and_then(time::rfc3339);
-    if let Some(scope) = top.twarc.as_ref().and_then(|t| t.url.as_deref()).and_then(scope_from_url)
+    let retrieved_at = top
+        .twarc
+        .as_ref()
+        .and_then(|t| t.retrieved_at.as_deref())
+        .and_then(time::rfc3339);
+    if let Some(scope) = top
+        .twarc
+        .as_ref()
+        .and_then(|t| t.url.as_deref())
+        .and_then(scope_from_url)
         && scope_seen.as_deref() != Some(scope.key.as_str())
     {
         *scope_seen = Some(scope.key.clone());
@@ -260,14 +303,24 @@ fn decode_value(line: u64, offset: u64, bytes: &[u8], c: &mut Counted<'_>, scope
     if top.data.is_none() && top.id.is_some() && top.username.is_some() {
         return match serde_json::from_slice::<User>(bytes) {
             Ok(u) => c.record(line, Record::Actor(actor(&u, retrieved_at))),
-            Err(e) => c.problem(Problem::new(line, offset, format!("bad user object: {e}"), bytes)),
+            Err(e) => c.problem(Problem::new(
+                line,
+                offset,
+                format!("bad user object: {e}"),
+                bytes,
+            )),
         };
     }
     let Some(data) = top.data else {
         if !top.errors.is_empty() {
             return errors(line, &top.errors, retrieved_at, c);
         }
-        return c.problem(Problem::new(line, offset, "JSON of the wrong shape: no `data`, no tweet, no compliance record", bytes));
+        return c.problem(Problem::new(
+            line,
+            offset,
+            "JSON of the wrong shape: no `data`, no tweet, no compliance record",
+            bytes,
+        ));
     };
     let includes = top.includes.unwrap_or_default();
     let ctx = Ctx::new(&includes, retrieved_at);
@@ -279,10 +332,24 @@ fn decode_value(line: u64, offset: u64, bytes: &[u8], c: &mut Counted<'_>, scope
     let items: Vec<&RawValue> = match data.get().trim_start().as_bytes().first() {
         Some(b'[') => match serde_json::from_str(data.get()) {
             Ok(v) => v,
-            Err(e) => return c.problem(Problem::new(line, offset, format!("`data` is not an array of objects: {e}"), bytes)),
+            Err(e) => {
+                return c.problem(Problem::new(
+                    line,
+                    offset,
+                    format!("`data` is not an array of objects: {e}"),
+                    bytes,
+                ));
+            }
         },
         Some(b'{') => vec![data],
-        _ => return c.problem(Problem::new(line, offset, "`data` is neither an object nor an array", bytes)),
+        _ => {
+            return c.problem(Problem::new(
+                line,
+                offset,
+                "`data` is neither an object nor an array",
+                bytes,
+            ));
+        }
     };
     for item in items {
         let b = item.get().as_bytes();
@@ -291,14 +358,34 @@ fn decode_value(line: u64, offset: u64, bytes: &[u8], c: &mut Counted<'_>, scope
         } else if looks_like(b, "\"username\"") {
             match serde_json::from_slice::<User>(b) {
                 Ok(u) => c.record(line, Record::Actor(actor(&u, retrieved_at))),
-                Err(e) => c.problem(Problem::new(line, offset, format!("bad user object: {e}"), b)),
+                Err(e) => c.problem(Problem::new(
+                    line,
+                    offset,
+                    format!("bad user object: {e}"),
+                    b,
+                )),
             }
         } else if looks_like(b, "\"tweet_count\"") {
-            c.problem(Problem::new(line, offset, "a tweet-counts bucket, not a post: nothing to ingest", b))
+            c.problem(Problem::new(
+                line,
+                offset,
+                "a tweet-counts bucket, not a post: nothing to ingest",
+                b,
+            ))
         } else if looks_like(b, "\"member_count\"") || looks_like(b, "\"owner_id\"") {
-            c.problem(Problem::new(line, offset, "a list object, not a post: nothing to ingest", b))
+            c.problem(Problem::new(
+                line,
+                offset,
+                "a list object, not a post: nothing to ingest",
+                b,
+            ))
         } else {
-            c.problem(Problem::new(line, offset, "`data` item is not a tweet (no `text`)", b))
+            c.problem(Problem::new(
+                line,
+                offset,
+                "`data` item is not a tweet (no `text`)",
+                b,
+            ))
         };
         if f == Flow::Stop {
             return Flow::Stop;
@@ -333,8 +420,16 @@ impl<'a> Ctx<'a> {
         }
         Ctx {
             users: inc.users.iter().map(|u| (u.id.0.as_str(), u)).collect(),
-            by_name: inc.users.iter().filter_map(|u| Some((u.username.as_ref()?.to_lowercase(), u))).collect(),
-            media: inc.media.iter().filter_map(|m| Some((m.media_key.as_deref()?, m))).collect(),
+            by_name: inc
+                .users
+                .iter()
+                .filter_map(|u| Some((u.username.as_ref()?.to_lowercase(), u)))
+                .collect(),
+            media: inc
+                .media
+                .iter()
+                .filter_map(|m| Some((m.media_key.as_deref()?, m)))
+                .collect(),
             tweet_authors,
             retrieved_at,
         }
@@ -353,13 +448,32 @@ fn actor(u: &User, seen_at: Option<i64>) -> ActorRecord {
     }
 }
 
-fn tweet(line: u64, offset: u64, bytes: &[u8], embedded: bool, ctx: &Ctx<'_>, c: &mut Counted<'_>) -> Flow {
+fn tweet(
+    line: u64,
+    offset: u64,
+    bytes: &[u8],
+    embedded: bool,
+    ctx: &Ctx<'_>,
+    c: &mut Counted<'_>,
+) -> Flow {
     let t: Tweet = match serde_json::from_slice(bytes) {
         Ok(t) => t,
-        Err(e) => return c.problem(Problem::new(line, offset, format!("bad tweet object: {e}"), bytes)),
+        Err(e) => {
+            return c.problem(Problem::new(
+                line,
+                offset,
+                format!("bad tweet object: {e}"),
+                bytes,
+            ));
+        }
     };
     if t.id.0.is_empty() || !t.id.0.bytes().all(|b| b.is_ascii_digit()) {
-        return c.problem(Problem::new(line, offset, format!("tweet id {:?} is not numeric", t.id.0), bytes));
+        return c.problem(Problem::new(
+            line,
+            offset,
+            format!("tweet id {:?} is not numeric", t.id.0),
+            bytes,
+        ));
     }
     let author = match (&t.author, &t.author_id) {
         (Some(u), _) => actor(u, ctx.retrieved_at),
@@ -369,21 +483,41 @@ fn tweet(line: u64, offset: u64, bytes: &[u8], embedded: bool, ctx: &Ctx<'_>, c:
         },
         (None, None) => ActorRecord::bare(""),
     };
-    let mut p = PostRecord::new(Platform::X, post_ref(Platform::X, None, &t.id.0), t.id.0.clone(), author);
+    let mut p = PostRecord::new(
+        Platform::X,
+        post_ref(Platform::X, None, &t.id.0),
+        t.id.0.clone(),
+        author,
+    );
     p.embedded = embedded;
-    p.text = t.note_tweet.and_then(|n| n.text).or(t.text).unwrap_or_default();
+    p.text = t
+        .note_tweet
+        .and_then(|n| n.text)
+        .or(t.text)
+        .unwrap_or_default();
     p.created_at = t.created_at.as_deref().and_then(time::rfc3339);
     if p.created_at.is_none() {
-        p.created_at = t.id.0.parse().ok().and_then(time::snowflake_ms).map(|ms| ms / 1000);
+        p.created_at =
+            t.id.0
+                .parse()
+                .ok()
+                .and_then(time::snowflake_ms)
+                .map(|ms| ms / 1000);
     }
     p.lang = t.lang;
-    let reply_user = t.in_reply_to_user.as_ref().map(|u| u.id.0.clone()).or(t.in_reply_to_user_id.map(|i| i.0));
+    let reply_user = t
+        .in_reply_to_user
+        .as_ref()
+        .map(|u| u.id.0.clone())
+        .or(t.in_reply_to_user_id.map(|i| i.0));
     if let Some(u) = &t.in_reply_to_user {
         p.mentions.push(actor(u, ctx.retrieved_at));
     }
     let mut nested = Vec::new();
     for r in &t.referenced_tweets {
-        let Ok(rt) = serde_json::from_str::<RefTweet>(r.get()) else { continue };
+        let Ok(rt) = serde_json::from_str::<RefTweet>(r.get()) else {
+            continue;
+        };
         let target = post_ref(Platform::X, None, &rt.id.0);
         let inline_author = if rt.text.is_some() {
             nested.push(*r);
@@ -392,12 +526,17 @@ fn tweet(line: u64, offset: u64, bytes: &[u8], embedded: bool, ctx: &Ctx<'_>, c:
                 author_id: Option<Id>,
                 author: Option<User>,
             }
-            serde_json::from_str::<A>(r.get()).ok().and_then(|a| a.author.map(|u| u.id.0).or(a.author_id.map(|i| i.0)))
+            serde_json::from_str::<A>(r.get())
+                .ok()
+                .and_then(|a| a.author.map(|u| u.id.0).or(a.author_id.map(|i| i.0)))
         } else {
             None
         };
         let author_of = inline_author.or_else(|| ctx.tweet_authors.get(&rt.id.0).cloned());
-        let link = |a: Option<String>| PostLink { post: target.clone(), actor: a.map(|a| actor_ref(Platform::X, &a)) };
+        let link = |a: Option<String>| PostLink {
+            post: target.clone(),
+            actor: a.map(|a| actor_ref(Platform::X, &a)),
+        };
         match rt.kind.as_str() {
             "replied_to" => p.reply_to = Some(link(author_of.or(reply_user.clone()))),
             "quoted" => p.quote_of = Some(link(author_of)),
@@ -410,7 +549,10 @@ fn tweet(line: u64, offset: u64, bytes: &[u8], embedded: bool, ctx: &Ctx<'_>, c:
     {
         // A reply whose parent tweet is not referenced (withheld, deleted):
         // the target account is still known.
-        p.reply_to = Some(PostLink { post: String::new(), actor: Some(actor_ref(Platform::X, &u)) });
+        p.reply_to = Some(PostLink {
+            post: String::new(),
+            actor: Some(actor_ref(Platform::X, &u)),
+        });
     }
     if let Some(e) = t.entities {
         p.hashtags = e.hashtags.into_iter().map(|h| h.tag).collect();
@@ -419,23 +561,38 @@ fn tweet(line: u64, offset: u64, bytes: &[u8], embedded: bool, ctx: &Ctx<'_>, c:
             let user = by_id
                 .as_deref()
                 .and_then(|i| ctx.users.get(i).copied())
-                .or_else(|| m.username.as_ref().and_then(|n| ctx.by_name.get(&n.to_lowercase()).copied()));
+                .or_else(|| {
+                    m.username
+                        .as_ref()
+                        .and_then(|n| ctx.by_name.get(&n.to_lowercase()).copied())
+                });
             let a = match user {
                 Some(u) => actor(u, ctx.retrieved_at),
                 None => ActorRecord {
-                    ref_: by_id.map(|i| actor_ref(Platform::X, &i)).unwrap_or_default(),
+                    ref_: by_id
+                        .map(|i| actor_ref(Platform::X, &i))
+                        .unwrap_or_default(),
                     handle: m.username.clone(),
                     ..Default::default()
                 },
             };
-            if !p.mentions.iter().any(|x| x.ref_ == a.ref_ && !a.ref_.is_empty()) {
+            if !p
+                .mentions
+                .iter()
+                .any(|x| x.ref_ == a.ref_ && !a.ref_.is_empty())
+            {
                 p.mentions.push(a);
             }
         }
         p.urls = e
             .urls
             .into_iter()
-            .filter_map(|u| Some(UrlRef { given: u.url?, expanded: u.unwound_url.or(u.expanded_url) }))
+            .filter_map(|u| {
+                Some(UrlRef {
+                    given: u.url?,
+                    expanded: u.unwound_url.or(u.expanded_url),
+                })
+            })
             .collect();
     }
     if let Some(a) = t.attachments {
@@ -482,23 +639,47 @@ fn media(key: &str, m: Option<&Media>) -> MediaRef {
     // `3_123` (v2 media key) and `123` (v1.1 id) name the same item.
     let k = key.split_once('_').map_or(key, |(_, id)| id);
     MediaRef {
-        kind: m.and_then(|m| m.kind.clone()).unwrap_or_else(|| "media".into()),
+        kind: m
+            .and_then(|m| m.kind.clone())
+            .unwrap_or_else(|| "media".into()),
         key: k.to_string(),
         url: m.and_then(|m| m.url.clone().or(m.preview_image_url.clone())),
     }
 }
 
-fn compliance(line: u64, offset: u64, bytes: &[u8], id: &str, action: &str, top: &Top, c: &mut Counted<'_>) -> Flow {
+fn compliance(
+    line: u64,
+    offset: u64,
+    bytes: &[u8],
+    id: &str,
+    action: &str,
+    top: &Top,
+    c: &mut Counted<'_>,
+) -> Flow {
     if action != "delete" {
-        return c.problem(Problem::new(line, offset, format!("compliance action {action:?} is not understood"), bytes));
+        return c.problem(Problem::new(
+            line,
+            offset,
+            format!("compliance action {action:?} is not understood"),
+            bytes,
+        ));
     }
     // Tweet compliance and user compliance have the same shape. A tweet id is
     // a snowflake whose embedded time is the tweet's `created_at`.
     let created = top.created_at.as_deref().and_then(time::rfc3339);
-    let snow = id.parse::<u64>().ok().and_then(time::snowflake_ms).map(|ms| ms / 1000);
+    let snow = id
+        .parse::<u64>()
+        .ok()
+        .and_then(time::snowflake_ms)
+        .map(|ms| ms / 1000);
     let is_tweet = matches!((created, snow), (Some(a), Some(b)) if (a - b).abs() <= 86_400);
     if !is_tweet {
-        return c.problem(Problem::new(line, offset, "user compliance record (an account, not a post): nothing to ingest", bytes));
+        return c.problem(Problem::new(
+            line,
+            offset,
+            "user compliance record (an account, not a post): nothing to ingest",
+            bytes,
+        ));
     }
     let g = GoneRecord {
         post: post_ref(Platform::X, None, id),
@@ -514,7 +695,10 @@ fn errors(line: u64, errs: &[ApiError], at: Option<i64>, c: &mut Counted<'_>) ->
     for e in errs {
         if e.resource_type.as_deref() == Some("tweet")
             && e.title.as_deref() == Some("Not Found Error")
-            && let Some(id) = e.resource_id.as_deref().filter(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+            && let Some(id) = e
+                .resource_id
+                .as_deref()
+                .filter(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
         {
             let g = GoneRecord {
                 post: post_ref(Platform::X, None, id),
@@ -537,7 +721,11 @@ fn errors(line: u64, errs: &[ApiError], at: Option<i64>, c: &mut Counted<'_>) ->
 pub fn scope_from_url(u: &str) -> Option<Scope> {
     let url = url::Url::parse(u).ok()?;
     let path = url.path().trim_start_matches("/2/").trim_end_matches('/');
-    if path == "tweets" || path.contains("stream") || path.contains("compliance") || path.starts_with("users/by") {
+    if path == "tweets"
+        || path.contains("stream")
+        || path.contains("compliance")
+        || path.starts_with("users/by")
+    {
         return None;
     }
     let mut query = None;
@@ -558,7 +746,12 @@ pub fn scope_from_url(u: &str) -> Option<Scope> {
         Some(q) => format!("X {path} query {q:?}"),
         None => format!("X {path}"),
     };
-    Some(Scope { key, label, start, end })
+    Some(Scope {
+        key,
+        label,
+        start,
+        end,
+    })
 }
 
 #[cfg(test)]
@@ -569,7 +762,9 @@ mod tests {
 
     fn run(input: &str) -> VecSink {
         let mut s = VecSink::default();
-        Twarc2.decode(&mut input.as_bytes(), &DecodeOptions::default(), &mut s).unwrap();
+        Twarc2
+            .decode(&mut input.as_bytes(), &DecodeOptions::default(), &mut s)
+            .unwrap();
         s
     }
 
@@ -579,7 +774,10 @@ mod tests {
         let s = run(page);
         let posts: Vec<_> = s.posts().collect();
         assert_eq!(posts.len(), 3);
-        assert_eq!(posts[0].repost_of.as_ref().unwrap().actor.as_deref(), Some("x:11"));
+        assert_eq!(
+            posts[0].repost_of.as_ref().unwrap().actor.as_deref(),
+            Some("x:11")
+        );
         assert_eq!(posts[0].hashtags, vec!["غزة"]);
         assert_eq!(posts[1].author.ref_, "x:99");
         assert!(posts[1].author.handle.is_none());

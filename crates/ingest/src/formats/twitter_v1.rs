@@ -18,8 +18,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::io::BufRead;
 use tarjuman_model::{
-    ActorRecord, Flow, GoneRecord, MediaRef, Metrics, Platform, PostLink, PostRecord, Problem, Record, RecordSink,
-    UrlRef, actor_ref, post_ref,
+    ActorRecord, Flow, GoneRecord, MediaRef, Metrics, Platform, PostLink, PostRecord, Problem,
+    Record, RecordSink, UrlRef, actor_ref, post_ref,
 };
 
 /// The X API v1.1 decoder.
@@ -53,7 +53,12 @@ impl Decoder for TwitterV1 {
         }
         Sniff::No
     }
-    fn decode(&self, input: &mut dyn BufRead, opts: &DecodeOptions, out: &mut dyn RecordSink) -> Result<Summary, DecodeError> {
+    fn decode(
+        &self,
+        input: &mut dyn BufRead,
+        opts: &DecodeOptions,
+        out: &mut dyn RecordSink,
+    ) -> Result<Summary, DecodeError> {
         let mut c = Counted::new(out);
         let lines = {
             let cref = std::cell::RefCell::new(&mut c);
@@ -64,7 +69,11 @@ impl Decoder for TwitterV1 {
                 &mut |p| cref.borrow_mut().problem(p),
             )?
         };
-        Ok(Summary { records: c.records, problems: c.problems, lines })
+        Ok(Summary {
+            records: c.records,
+            problems: c.problems,
+            lines,
+        })
     }
 }
 
@@ -198,7 +207,14 @@ fn decode_value(line: u64, offset: u64, bytes: &[u8], c: &mut Counted<'_>) -> Fl
         // An array inside a JSONL line: each element is a status.
         let items: Vec<&RawValue> = match serde_json::from_slice(bytes) {
             Ok(v) => v,
-            Err(e) => return c.problem(Problem::new(line, offset, format!("not an array of statuses: {e}"), bytes)),
+            Err(e) => {
+                return c.problem(Problem::new(
+                    line,
+                    offset,
+                    format!("not an array of statuses: {e}"),
+                    bytes,
+                ));
+            }
         };
         for i in items {
             if decode_value(line, offset, i.get().as_bytes(), c) == Flow::Stop {
@@ -209,7 +225,14 @@ fn decode_value(line: u64, offset: u64, bytes: &[u8], c: &mut Counted<'_>) -> Fl
     }
     let top: Top = match serde_json::from_slice(bytes) {
         Ok(t) => t,
-        Err(e) => return c.problem(Problem::new(line, offset, format!("not a v1.1 status: {e}"), bytes)),
+        Err(e) => {
+            return c.problem(Problem::new(
+                line,
+                offset,
+                format!("not a v1.1 status: {e}"),
+                bytes,
+            ));
+        }
     };
     if let Some(sts) = top.statuses {
         for s in sts {
@@ -221,19 +244,33 @@ fn decode_value(line: u64, offset: u64, bytes: &[u8], c: &mut Counted<'_>) -> Fl
     }
     if let Some(d) = top.delete {
         let Some(id) = pick_id(&d.status.id_str, &d.status.id) else {
-            return c.problem(Problem::new(line, offset, "delete notice without a status id", bytes));
+            return c.problem(Problem::new(
+                line,
+                offset,
+                "delete notice without a status id",
+                bytes,
+            ));
         };
         let g = GoneRecord {
             post: post_ref(Platform::X, None, &id),
-            author: pick_id(&d.status.user_id_str, &d.status.user_id).map(|u| actor_ref(Platform::X, &u)),
+            author: pick_id(&d.status.user_id_str, &d.status.user_id)
+                .map(|u| actor_ref(Platform::X, &u)),
             reason: "delete".into(),
-            at: d.timestamp_ms.and_then(|t| t.0.parse::<i64>().ok()).map(|ms| ms / 1000),
+            at: d
+                .timestamp_ms
+                .and_then(|t| t.0.parse::<i64>().ok())
+                .map(|ms| ms / 1000),
             raw: bytes.to_vec(),
         };
         return c.record(line, Record::Gone(g));
     }
     if top.id.is_none() && top.id_str.is_none() {
-        return c.problem(Problem::new(line, offset, "JSON of the wrong shape: no status id", bytes));
+        return c.problem(Problem::new(
+            line,
+            offset,
+            "JSON of the wrong shape: no status id",
+            bytes,
+        ));
     }
     if top.screen_name.is_some() && top.text.is_none() && top.user.is_none() {
         return user_object(line, offset, bytes, c);
@@ -249,12 +286,27 @@ fn user_object(line: u64, offset: u64, bytes: &[u8], c: &mut Counted<'_>) -> Flo
         #[serde(borrow)]
         status: Option<&'a RawValue>,
     }
-    let (u, st) = match (serde_json::from_slice::<User>(bytes), serde_json::from_slice::<WithStatus>(bytes)) {
+    let (u, st) = match (
+        serde_json::from_slice::<User>(bytes),
+        serde_json::from_slice::<WithStatus>(bytes),
+    ) {
         (Ok(u), Ok(w)) => (u, w.status),
-        (Err(e), _) | (_, Err(e)) => return c.problem(Problem::new(line, offset, format!("bad v1.1 user object: {e}"), bytes)),
+        (Err(e), _) | (_, Err(e)) => {
+            return c.problem(Problem::new(
+                line,
+                offset,
+                format!("bad v1.1 user object: {e}"),
+                bytes,
+            ));
+        }
     };
     let Some(a) = user_actor(&u) else {
-        return c.problem(Problem::new(line, offset, "user object without an id", bytes));
+        return c.problem(Problem::new(
+            line,
+            offset,
+            "user object without an id",
+            bytes,
+        ));
     };
     if c.record(line, Record::Actor(a.clone())) == Flow::Stop {
         return Flow::Stop;
@@ -283,18 +335,47 @@ fn status(line: u64, offset: u64, bytes: &[u8], embedded: bool, c: &mut Counted<
 }
 
 /// A status; `implied` is the author when the status sits inside its user object.
-fn status_by(line: u64, offset: u64, bytes: &[u8], embedded: bool, implied: Option<ActorRecord>, c: &mut Counted<'_>) -> Flow {
+fn status_by(
+    line: u64,
+    offset: u64,
+    bytes: &[u8],
+    embedded: bool,
+    implied: Option<ActorRecord>,
+    c: &mut Counted<'_>,
+) -> Flow {
     let s: Status = match serde_json::from_slice(bytes) {
         Ok(s) => s,
-        Err(e) => return c.problem(Problem::new(line, offset, format!("bad v1.1 status: {e}"), bytes)),
+        Err(e) => {
+            return c.problem(Problem::new(
+                line,
+                offset,
+                format!("bad v1.1 status: {e}"),
+                bytes,
+            ));
+        }
     };
     let Some(id) = pick_id(&s.id_str, &s.id) else {
-        return c.problem(Problem::new(line, offset, "status has no numeric id_str or id", bytes));
+        return c.problem(Problem::new(
+            line,
+            offset,
+            "status has no numeric id_str or id",
+            bytes,
+        ));
     };
     // A status without a user (test fixtures, trimmed exports) is kept with
     // an unknown author rather than lost.
-    let author = s.user.as_ref().and_then(user_actor).or(implied).unwrap_or_else(|| ActorRecord::bare(""));
-    let mut p = PostRecord::new(Platform::X, post_ref(Platform::X, None, &id), id.clone(), author);
+    let author = s
+        .user
+        .as_ref()
+        .and_then(user_actor)
+        .or(implied)
+        .unwrap_or_else(|| ActorRecord::bare(""));
+    let mut p = PostRecord::new(
+        Platform::X,
+        post_ref(Platform::X, None, &id),
+        id.clone(),
+        author,
+    );
     p.embedded = embedded;
     let (ext_text, ext_ent, ext_media) = match s.extended_tweet {
         Some(e) => (e.full_text, e.entities, e.extended_entities),
@@ -303,13 +384,18 @@ fn status_by(line: u64, offset: u64, bytes: &[u8], embedded: bool, implied: Opti
     p.text = ext_text.or(s.full_text).or(s.text).unwrap_or_default();
     p.created_at = s.created_at.as_deref().and_then(time::twitter_v1);
     if p.created_at.is_none() {
-        p.created_at = id.parse().ok().and_then(time::snowflake_ms).map(|ms| ms / 1000);
+        p.created_at = id
+            .parse()
+            .ok()
+            .and_then(time::snowflake_ms)
+            .map(|ms| ms / 1000);
     }
     p.lang = s.lang;
     if let Some(r) = pick_id(&s.in_reply_to_status_id_str, &s.in_reply_to_status_id) {
         p.reply_to = Some(PostLink {
             post: post_ref(Platform::X, None, &r),
-            actor: pick_id(&s.in_reply_to_user_id_str, &s.in_reply_to_user_id).map(|u| actor_ref(Platform::X, &u)),
+            actor: pick_id(&s.in_reply_to_user_id_str, &s.in_reply_to_user_id)
+                .map(|u| actor_ref(Platform::X, &u)),
         });
     }
     let embedded_of = |raw: &Option<&RawValue>| -> Option<(String, Option<String>)> {
@@ -325,29 +411,67 @@ fn status_by(line: u64, offset: u64, bytes: &[u8], embedded: bool, implied: Opti
         Some((id, user))
     };
     if let Some((rid, ruser)) = embedded_of(&s.retweeted_status) {
-        p.repost_of = Some(PostLink { post: post_ref(Platform::X, None, &rid), actor: ruser });
+        p.repost_of = Some(PostLink {
+            post: post_ref(Platform::X, None, &rid),
+            actor: ruser,
+        });
     }
     if let Some((qid, quser)) = embedded_of(&s.quoted_status) {
-        p.quote_of = Some(PostLink { post: post_ref(Platform::X, None, &qid), actor: quser });
-    } else if let Some(q) = s.quoted_status_id_str.filter(|q| !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit())) {
-        p.quote_of = Some(PostLink { post: post_ref(Platform::X, None, &q), actor: None });
+        p.quote_of = Some(PostLink {
+            post: post_ref(Platform::X, None, &qid),
+            actor: quser,
+        });
+    } else if let Some(q) = s
+        .quoted_status_id_str
+        .filter(|q| !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit()))
+    {
+        p.quote_of = Some(PostLink {
+            post: post_ref(Platform::X, None, &q),
+            actor: None,
+        });
     }
     let ent = ext_ent.or(s.entities).unwrap_or_default();
     p.hashtags = ent.hashtags.into_iter().map(|h| h.text).collect();
     for m in ent.user_mentions {
-        let Some(mid) = pick_id(&m.id_str, &m.id) else { continue };
+        let Some(mid) = pick_id(&m.id_str, &m.id) else {
+            continue;
+        };
         let r = actor_ref(Platform::X, &mid);
         if !p.mentions.iter().any(|a| a.ref_ == r) {
-            p.mentions.push(ActorRecord { ref_: r, handle: m.screen_name, display_name: m.name, ..Default::default() });
+            p.mentions.push(ActorRecord {
+                ref_: r,
+                handle: m.screen_name,
+                display_name: m.name,
+                ..Default::default()
+            });
         }
     }
-    if let (Some(ruser), Some(name)) = (p.reply_to.as_ref().and_then(|l| l.actor.clone()), s.in_reply_to_screen_name)
-        && !p.mentions.iter().any(|a| a.ref_ == ruser)
+    if let (Some(ruser), Some(name)) = (
+        p.reply_to.as_ref().and_then(|l| l.actor.clone()),
+        s.in_reply_to_screen_name,
+    ) && !p.mentions.iter().any(|a| a.ref_ == ruser)
     {
-        p.mentions.push(ActorRecord { ref_: ruser, handle: Some(name), ..Default::default() });
+        p.mentions.push(ActorRecord {
+            ref_: ruser,
+            handle: Some(name),
+            ..Default::default()
+        });
     }
-    p.urls = ent.urls.into_iter().filter_map(|u| Some(UrlRef { given: u.url?, expanded: u.expanded_url })).collect();
-    let media = ext_media.or(s.extended_entities).map(|e| e.media).filter(|m| !m.is_empty()).unwrap_or(ent.media);
+    p.urls = ent
+        .urls
+        .into_iter()
+        .filter_map(|u| {
+            Some(UrlRef {
+                given: u.url?,
+                expanded: u.expanded_url,
+            })
+        })
+        .collect();
+    let media = ext_media
+        .or(s.extended_entities)
+        .map(|e| e.media)
+        .filter(|m| !m.is_empty())
+        .unwrap_or(ent.media);
     for m in media {
         if let Some(mid) = pick_id(&m.id_str, &m.id)
             && !p.media.iter().any(|x| x.key == mid)
@@ -385,13 +509,17 @@ mod tests {
 
     fn run(input: &str) -> VecSink {
         let mut s = VecSink::default();
-        TwitterV1.decode(&mut input.as_bytes(), &DecodeOptions::default(), &mut s).unwrap();
+        TwitterV1
+            .decode(&mut input.as_bytes(), &DecodeOptions::default(), &mut s)
+            .unwrap();
         s
     }
 
     #[test]
     fn id_str_wins_over_rounded_id() {
-        let s = run(r#"{"id":872836479608733700,"id_str":"872836479608733696","text":"x","user":{"id":1,"id_str":"1"}}"#);
+        let s = run(
+            r#"{"id":872836479608733700,"id_str":"872836479608733696","text":"x","user":{"id":1,"id_str":"1"}}"#,
+        );
         assert_eq!(s.posts().next().unwrap().ref_, "x:872836479608733696");
     }
 
@@ -408,19 +536,30 @@ mod tests {
         );
         let posts: Vec<_> = s.posts().collect();
         assert_eq!(posts.len(), 3);
-        assert_eq!(posts[0].repost_of.as_ref().unwrap().actor.as_deref(), Some("x:9"));
+        assert_eq!(
+            posts[0].repost_of.as_ref().unwrap().actor.as_deref(),
+            Some("x:9")
+        );
         assert_eq!(posts[1].text, "hi there #x");
         assert!(posts[1].embedded && posts[2].embedded);
     }
 
     #[test]
     fn search_response_array_and_delete() {
-        let s = run(r#"{"statuses":[{"id_str":"1","text":"a","user":{"id_str":"2"}}],"search_metadata":{}}"#);
+        let s = run(
+            r#"{"statuses":[{"id_str":"1","text":"a","user":{"id_str":"2"}}],"search_metadata":{}}"#,
+        );
         assert_eq!(s.posts().count(), 1);
-        let s = run("[{\"id_str\":\"1\",\"text\":\"a\",\"user\":{\"id_str\":\"2\"}},\n{\"id_str\":\"5\",\"text\":\"b\",\"user\":{\"id_str\":\"2\"}}]");
+        let s = run(
+            "[{\"id_str\":\"1\",\"text\":\"a\",\"user\":{\"id_str\":\"2\"}},\n{\"id_str\":\"5\",\"text\":\"b\",\"user\":{\"id_str\":\"2\"}}]",
+        );
         assert_eq!(s.posts().count(), 2);
-        let s = run(r#"{"delete":{"status":{"id":1,"id_str":"1","user_id":2,"user_id_str":"2"},"timestamp_ms":"1500000000000"}}"#);
-        assert!(matches!(&s.records[0].1, Record::Gone(g) if g.post == "x:1" && g.at == Some(1500000000)));
+        let s = run(
+            r#"{"delete":{"status":{"id":1,"id_str":"1","user_id":2,"user_id_str":"2"},"timestamp_ms":"1500000000000"}}"#,
+        );
+        assert!(
+            matches!(&s.records[0].1, Record::Gone(g) if g.post == "x:1" && g.at == Some(1500000000))
+        );
     }
 
     #[test]
@@ -432,7 +571,9 @@ mod tests {
 
     #[test]
     fn user_lookup_gives_actor_and_status() {
-        let s = run(r#"[{"id_str":"7","screen_name":"u","name":"U","status":{"id_str":"9","text":"hi","created_at":"Wed Oct 10 20:19:24 +0000 2018"}}]"#);
+        let s = run(
+            r#"[{"id_str":"7","screen_name":"u","name":"U","status":{"id_str":"9","text":"hi","created_at":"Wed Oct 10 20:19:24 +0000 2018"}}]"#,
+        );
         assert!(matches!(&s.records[0].1, Record::Actor(a) if a.ref_ == "x:7"));
         assert_eq!(s.posts().next().unwrap().author.ref_, "x:7");
     }

@@ -12,7 +12,11 @@ pub(crate) struct Counted<'a> {
 
 impl<'a> Counted<'a> {
     pub fn new(out: &'a mut dyn RecordSink) -> Self {
-        Counted { out, records: 0, problems: 0 }
+        Counted {
+            out,
+            records: 0,
+            problems: 0,
+        }
     }
     pub fn record(&mut self, line: u64, r: Record) -> Flow {
         self.records += 1;
@@ -72,7 +76,9 @@ pub fn hashtags_in(text: &str) -> Vec<String> {
     let mut prev: Option<char> = None;
     let mut it = text.char_indices().peekable();
     while let Some((i, c)) = it.next() {
-        if (c == '#' || c == '＃') && !prev.is_some_and(|p| p.is_alphanumeric() || p == '_' || p == '&') {
+        if (c == '#' || c == '＃')
+            && !prev.is_some_and(|p| p.is_alphanumeric() || p == '_' || p == '&')
+        {
             let start = i + c.len_utf8();
             let mut end = start;
             while let Some(&(j, d)) = it.peek() {
@@ -150,8 +156,17 @@ mod tests {
 
     #[test]
     fn free_text_entities() {
-        assert_eq!(hashtags_in("#غزة now #Gaza_2023, a#b #123 #حماس!"), vec!["غزة", "Gaza_2023", "حماس"]);
-        assert_eq!(mentions_in("hi @IDF and @a_b, mail x@y.com"), vec!["IDF", "a_b"]);
-        assert_eq!(urls_in("see https://t.co/abc. and (http://x.org/a?b=1)"), vec!["https://t.co/abc", "http://x.org/a?b=1"]);
+        assert_eq!(
+            hashtags_in("#غزة now #Gaza_2023, a#b #123 #حماس!"),
+            vec!["غزة", "Gaza_2023", "حماس"]
+        );
+        assert_eq!(
+            mentions_in("hi @IDF and @a_b, mail x@y.com"),
+            vec!["IDF", "a_b"]
+        );
+        assert_eq!(
+            urls_in("see https://t.co/abc. and (http://x.org/a?b=1)"),
+            vec!["https://t.co/abc", "http://x.org/a?b=1"]
+        );
     }
 }

@@ -88,6 +88,7 @@ CREATE INDEX posts_created ON posts(created_at);
 CREATE INDEX posts_seq ON posts(seq);
 
 CREATE TABLE post_versions (
+    id         INTEGER PRIMARY KEY,
     post_id    INTEGER NOT NULL REFERENCES posts(id),
     version    INTEGER NOT NULL,
     seq        INTEGER NOT NULL,
@@ -98,8 +99,8 @@ CREATE TABLE post_versions (
     capture_id INTEGER NOT NULL,
     edited_at  INTEGER,
     raw_zstd   BLOB,
-    PRIMARY KEY (post_id, version)
-) WITHOUT ROWID;
+    UNIQUE (post_id, version)
+);
 CREATE INDEX post_versions_seq ON post_versions(seq);
 
 CREATE TABLE metrics (
