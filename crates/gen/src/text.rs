@@ -448,14 +448,16 @@ pub(crate) fn compose(
         sink.plain(rng.pick(EMOJI));
         sink.plain(" ");
     }
-    let budget = 40 + rng.index(o.max_chars.saturating_sub(40).max(1));
+    // Mostly short posts, some long ones.
+    let u = rng.f64();
+    let budget = 25 + (u * u * o.max_chars.saturating_sub(25) as f64) as usize;
     let mut first_sentence = true;
     while first_sentence || sink.chars() < budget {
         if !first_sentence {
             let r = rng.f64();
-            sink.plain(if r < 0.7 {
+            sink.plain(if r < 0.8 {
                 " "
-            } else if r < 0.85 {
+            } else if r < 0.9 {
                 "\n"
             } else {
                 "\n\n"
@@ -474,7 +476,7 @@ pub(crate) fn compose(
             sink.plain("¯\\_(ツ)_/¯");
             continue;
         }
-        let n = rng.range(4, 12);
+        let n = rng.range(3, 10);
         for k in 0..n {
             if k > 0 {
                 sink.plain(" ");
@@ -506,7 +508,7 @@ pub(crate) fn compose(
     }
     let tags = [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 4][rng.index(20)];
     if tags > 0 {
-        sink.plain(if rng.chance(0.4) { "\n" } else { " " });
+        sink.plain(if rng.chance(0.25) { "\n" } else { " " });
         for k in 0..tags {
             if k > 0 {
                 sink.plain(" ");

@@ -293,8 +293,8 @@ impl XWorld {
             breaking: if official { 0.25 } else { 0.06 },
             link: if official { 0.35 } else { 0.22 },
             force_link: link.as_ref(),
-            mention: 0.25,
-            max_chars: if raw.kind == Kind::Quote { 200 } else { 250 },
+            mention: 0.35,
+            max_chars: if raw.kind == Kind::Quote { 170 } else { 220 },
             t_ms,
         };
         let pop = &self.pop;

@@ -247,6 +247,10 @@ pub struct PostRecord {
     /// v1.1 `retweeted_status`): it is kept, but it does not define the
     /// capture's scope.
     pub embedded: bool,
+    /// True when the record's content is known to be incomplete or borrowed
+    /// (a twarc-csv row of a merged retweet carries the original's text):
+    /// it can add a new post, but never a new version of a stored one.
+    pub partial: bool,
     /// The raw record (JSON, or a CSV row as JSON) it was decoded from.
     pub raw: Vec<u8>,
 }
@@ -273,6 +277,7 @@ impl PostRecord {
             metrics: Metrics::default(),
             edited_at: None,
             embedded: false,
+            partial: false,
             raw: Vec::new(),
         }
     }

@@ -346,7 +346,8 @@ impl SqliteStore {
             }
             Some(e) => {
                 let same_media = |stored: i64| stored == mhash || stored == 0 || mhash == 0;
-                let same = (e.text_hash == text_hash && same_media(e.media_hash))
+                let same = p.partial
+                    || (e.text_hash == text_hash && same_media(e.media_hash))
                     || self
                         .conn
                         .prepare_cached("SELECT media_hash FROM post_versions WHERE post_id = ?1 AND text_hash = ?2")?

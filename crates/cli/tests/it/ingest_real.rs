@@ -113,3 +113,89 @@ fn same_post_from_v1_and_v2_is_one_post() {
     assert_eq!(n(&sum, "new_posts"), 0, "{sum}");
     assert_eq!(n(&sum, "new_versions"), 0, "{sum}");
 }
+
+#[test]
+fn telegram_desktop_family() {
+    let Some((tj, sum, code)) = family("telegram-desktop") else {
+        return;
+    };
+    // chat-miner messages without an id, chats without an id, and `unsupported` messages are quarantined.
+    assert_eq!(code, 1, "{sum}");
+    assert_eq!(n(&sum, "files_failed"), 0, "{sum}");
+    let s = tj.stats();
+    // Messages of type "message" with an integer id, distinct by (chat id, message id):
+    // python3 -c "import json,glob
+    //   ps=set()
+    //   for f in glob.glob('telegram-desktop/**/*.json', recursive=True):
+    //     d=json.load(open(f)); chats=[d] if 'messages' in d else [c for k in ('chats','left_chats') for c in (d.get(k) or {}).get('list',[])]
+    //     ps |= {(c.get('id','unknown'), m['id']) for c in chats for m in c.get('messages',[]) if m.get('type','message')=='message' and isinstance(m.get('id'),int)}
+    //   print(len(ps))"  → 278
+    assert_eq!(n(&s, "posts"), 278);
+    assert_eq!(s["by_platform"]["telegram"], 278);
+    // vu-pakistan-channel: 25 messages carry `edited`; jq '[.messages[] | select(.edited)] | length' → 25
+    let edited = tj.sql("SELECT count(*) FROM post_versions v JOIN posts p ON p.id = v.post_id WHERE p.ref LIKE 'telegram:%' AND v.edited_at IS NOT NULL");
+    assert!(edited[0].parse::<u64>().unwrap() >= 25, "{edited:?}");
+    // Times come from date_unixtime, never the local-time `date`:
+    // jq '.messages[0] | .id, .date_unixtime' langchain/result.json → 1, "1692821483"
+    let t = tj.sql(
+        "SELECT created_at FROM posts WHERE ref LIKE 'telegram:%/1' AND created_at = 1692821483",
+    );
+    assert_eq!(t.len(), 1, "{t:?}");
+    // Forwards: messages with `forwarded_from` or `forwarded_from_id`, over all files
+    // (same python walk as above, counting those keys) → 4 (vu-pakistan 76 and 148, tkonverter 2 and 25)
+    assert_eq!(
+        tj.sql("SELECT count(*) FROM posts WHERE kind = 'forward'"),
+        vec!["4"]
+    );
+}
+
+#[test]
+fn coordination_toolkit_csv() {
+    let Some(c) = corpus() else { return };
+    let tj = Tj::new();
+    let f = c.join("coordination-network-toolkit/input/sample_data.csv");
+    let (sum, code, err) = tj.ingest(&[f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // python3 -c "import csv; r=list(csv.DictReader(open('sample_data.csv'))); print(len(r), len({x['user_id'] for x in r}))" → 100 10
+    assert_eq!(n(&sum, "new_posts"), 100);
+    let s = tj.stats();
+    assert_eq!(n(&s, "posts"), 100);
+    assert_eq!(n(&s, "actors"), 10);
+    // Refs of a CSV without a platform column: csv:<source>:<id>.
+    assert_eq!(
+        tj.sql("SELECT count(*) FROM posts WHERE ref LIKE 'csv:sample_data:%'"),
+        vec!["100"]
+    );
+    // The BOM-prefixed toolkit test file: 15 rows, all reposts.
+    let f = c.join("coordination-network-toolkit/input/coretweet_test_input.csv");
+    let (sum, _, _) = tj.ingest(&[f.to_str().unwrap()]);
+    assert_eq!(n(&sum, "new_posts"), 15, "{sum}");
+    assert_eq!(tj.sql("SELECT count(*) FROM posts WHERE ref LIKE 'csv:coretweet_test_input:%' AND kind = 'repost'"), vec!["15"]);
+}
+
+#[test]
+fn twarc_csv_and_twarc2_jsonl_are_the_same_posts() {
+    let Some(c) = corpus() else { return };
+    let tj = Tj::new();
+    let j = c.join("twitter-v2-twarc2/brexit.jsonl");
+    let v = c.join("twitter-v2-twarc-csv/brexit.csv");
+    tj.ingest(&[j.to_str().unwrap()]);
+    let (sum, code, err) = tj.ingest(&[v.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // brexit.csv's 100 rows are the 100 `data` tweets of brexit.jsonl:
+    // python3 -c "import csv,json; a={r['id'] for r in csv.DictReader(open('brexit.csv'))}; b={t['id'] for t in json.loads(open('brexit.jsonl').readline())['data']}; print(len(a), a==b)" → 100 True
+    assert_eq!(n(&sum, "new_posts"), 0, "{sum}");
+    assert_eq!(n(&sum, "new_versions"), 0, "{sum}");
+}
+
+#[test]
+fn crowdtangle_csv() {
+    let Some(c) = corpus() else { return };
+    let tj = Tj::new();
+    let f = c.join("crowdtangle/pycoornet/ct_output.csv");
+    let (sum, code, err) = tj.ingest(&[f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    // python3 -c "import csv; r=list(csv.DictReader(open('ct_output.csv'))); print(len(r), len({x['platformId'] for x in r}))" → 160 160
+    assert_eq!(n(&sum, "new_posts"), 160);
+    assert_eq!(tj.stats()["by_platform"]["facebook"], 160);
+}

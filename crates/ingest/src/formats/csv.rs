@@ -1576,8 +1576,10 @@ impl Plan {
             }
         }
         if p.repost_of.is_some() && !text.starts_with("RT @") {
-            // twarc-csv merged the retweeted tweet into this row: its metrics are the original's.
+            // twarc-csv merged the retweeted tweet into this row: its metrics are
+            // the original's, and its text is not the retweet's own.
             p.metrics = Metrics::default();
+            p.partial = true;
         }
     }
 

@@ -53,7 +53,10 @@ impl Decoder for Twarc2 {
             return Sniff::Certain;
         }
         if h.contains("\"data\"")
-            && (h.contains("\"includes\"") || h.contains("\"meta\"") || h.contains("\"username\""))
+            && (h.contains("\"includes\"")
+                || h.contains("\"meta\"")
+                || h.contains("\"username\"")
+                || h.contains("\"tweet_count\""))
         {
             return Sniff::Certain;
         }
