@@ -8,7 +8,8 @@ use crate::x::{Kind, XWorld};
 use std::io::{self, BufWriter, Write};
 
 /// The header row.
-pub(crate) const HEADER: &str = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls";
+pub(crate) const HEADER: &str =
+    "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls";
 
 /// Writes one field with RFC 4180 quoting (only when needed).
 fn field<W: Write>(w: &mut W, s: &str) -> io::Result<()> {
@@ -16,7 +17,7 @@ fn field<W: Write>(w: &mut W, s: &str) -> io::Result<()> {
         w.write_all(b"\"")?;
         let mut rest = s;
         while let Some(p) = rest.find('"') {
-            w.write_all(rest[..p].as_bytes())?;
+            w.write_all(&rest.as_bytes()[..p])?;
             w.write_all(b"\"\"")?;
             rest = &rest[p + 1..];
         }

@@ -108,7 +108,7 @@ pub struct WorldConfig {
     pub seed: u64,
     /// Number of X posts (all kinds) in the world.
     pub posts: u64,
-    /// Number of X accounts.
+    /// Number of X accounts (0 is taken as 1).
     pub actors: u64,
     /// Number of Telegram channels.
     pub channels: u64,
@@ -163,7 +163,7 @@ pub struct WorldSummary {
     pub telegram_posts: u64,
     /// Data rows of `csv/cnt.csv` (header excluded).
     pub csv_rows: u64,
-    /// Number of X accounts in the world.
+    /// Number of X accounts in the world (`cfg.actors`, at least 1).
     pub actors: u64,
     /// The official accounts and channels present in this world.
     pub officials: Vec<Official>,
@@ -173,20 +173,17 @@ pub struct WorldSummary {
 /// (fewer when there are very few actors or channels).
 pub fn officials(cfg: &WorldConfig) -> Vec<Official> {
     let pop = actors::Population::new(cfg.seed, cfg.actors.max(1), cfg.start);
-    let mut out: Vec<Official> = if cfg.actors == 0 {
-        Vec::new()
-    } else {
-        pop.slots
-            .iter()
-            .enumerate()
-            .map(|(k, &a)| Official {
-                platform: "x",
-                id: (actors::X_ID_BASE + a).to_string(),
-                handle: actors::X_OFFICIALS[k].handle.to_string(),
-                side: actors::X_OFFICIALS[k].side,
-            })
-            .collect()
-    };
+    let mut out: Vec<Official> = pop
+        .slots
+        .iter()
+        .enumerate()
+        .map(|(k, &a)| Official {
+            platform: "x",
+            id: (actors::X_ID_BASE + a).to_string(),
+            handle: actors::X_OFFICIALS[k].handle.to_string(),
+            side: actors::X_OFFICIALS[k].side,
+        })
+        .collect();
     for (c, o) in telegram::TG_OFFICIALS
         .iter()
         .enumerate()
@@ -235,7 +232,7 @@ pub fn write_world(cfg: &WorldConfig, dir: &Path) -> io::Result<WorldSummary> {
         x_v1_posts,
         telegram_posts,
         csv_rows,
-        actors: cfg.actors,
+        actors: cfg.actors.max(1),
         officials: officials(cfg),
     })
 }

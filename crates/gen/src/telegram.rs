@@ -194,7 +194,9 @@ impl TgWorld {
     /// Unix seconds of message `k` of channel `c`.
     fn t_s(&self, c: u64, k: u64) -> i64 {
         let jitter = Rng::new(key(self.seed, S_MSG, c, k ^ (1 << 63))).f64();
-        self.tl.at((k as f64 + jitter) / self.counts[c as usize].max(1) as f64) / 1000
+        self.tl
+            .at((k as f64 + jitter) / self.counts[c as usize].max(1) as f64)
+            / 1000
     }
 
     /// The last message of `c` posted at or before `t`.

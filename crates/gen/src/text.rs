@@ -181,9 +181,13 @@ pub(crate) struct Vocab {
 fn fix_letters(s: &str, lang: Lang) -> String {
     match lang {
         // Arabic text uses Arabic yeh/kaf.
-        Lang::Ar => s.replace('\u{06cc}', "\u{064a}").replace('\u{06a9}', "\u{0643}"),
+        Lang::Ar => s
+            .replace('\u{06cc}', "\u{064a}")
+            .replace('\u{06a9}', "\u{0643}"),
         // Persian text uses Farsi yeh/keheh.
-        Lang::Fa => s.replace('\u{064a}', "\u{06cc}").replace('\u{0643}', "\u{06a9}"),
+        Lang::Fa => s
+            .replace('\u{064a}', "\u{06cc}")
+            .replace('\u{0643}', "\u{06a9}"),
         _ => s.to_string(),
     }
 }
@@ -200,7 +204,9 @@ pub(crate) fn vocab() -> &'static Vocab {
             for (wi, w) in list.iter().enumerate() {
                 let variants: Vec<String> = w.split('|').map(|v| fix_letters(v, lang)).collect();
                 let ok = variants[0].chars().count() >= 3
-                    && variants[0].chars().all(|c| c.is_alphabetic() || c == '\u{200c}');
+                    && variants[0]
+                        .chars()
+                        .all(|c| c.is_alphabetic() || c == '\u{200c}');
                 if ok {
                     taggable[li].push(wi);
                 }
@@ -688,10 +694,18 @@ mod tests {
     fn vocab_normalises_letters() {
         let v = vocab();
         for w in &v.words[Lang::Ar.index()] {
-            assert!(!w[0].contains('\u{06cc}') && !w[0].contains('\u{06a9}'), "{}", w[0]);
+            assert!(
+                !w[0].contains('\u{06cc}') && !w[0].contains('\u{06a9}'),
+                "{}",
+                w[0]
+            );
         }
         for w in &v.words[Lang::Fa.index()] {
-            assert!(!w[0].contains('\u{064a}') && !w[0].contains('\u{0643}'), "{}", w[0]);
+            assert!(
+                !w[0].contains('\u{064a}') && !w[0].contains('\u{0643}'),
+                "{}",
+                w[0]
+            );
         }
     }
 }

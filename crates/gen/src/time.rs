@@ -18,7 +18,10 @@ pub(crate) struct Fixed {
 
 impl Fixed {
     pub(crate) fn new() -> Self {
-        Fixed { buf: [0; 40], len: 0 }
+        Fixed {
+            buf: [0; 40],
+            len: 0,
+        }
     }
 
     pub(crate) fn push_bytes(&mut self, b: &[u8]) {
@@ -198,8 +201,8 @@ pub(crate) fn telegram_file_stamp(t: i64) -> Fixed {
 /// Relative posting intensity by local hour (UTC+3): quiet at night, busy
 /// from 08:00 to 23:00 with an evening peak.
 const DIURNAL: [f64; 24] = [
-    0.30, 0.20, 0.14, 0.10, 0.10, 0.14, 0.28, 0.55, 0.90, 1.00, 1.05, 1.10, 1.10, 1.05, 1.00,
-    1.00, 1.05, 1.12, 1.22, 1.32, 1.42, 1.45, 1.30, 0.95,
+    0.30, 0.20, 0.14, 0.10, 0.10, 0.14, 0.28, 0.55, 0.90, 1.00, 1.05, 1.10, 1.10, 1.05, 1.00, 1.00,
+    1.05, 1.12, 1.22, 1.32, 1.42, 1.45, 1.30, 0.95,
 ];
 
 /// The intensity of activity over the window, hour by hour, and its inverse
@@ -228,8 +231,8 @@ impl Timeline {
             let at = rng.index(hours);
             let magnitude = 1.5 + 3.0 * rng.f64();
             let decay = 2.0 + 6.0 * rng.f64();
-            for h in at..hours.min(at + 48) {
-                w[h] *= 1.0 + magnitude * (-((h - at) as f64) / decay).exp();
+            for (k, wh) in w.iter_mut().skip(at).take(48).enumerate() {
+                *wh *= 1.0 + magnitude * (-(k as f64) / decay).exp();
             }
         }
         let mut cum = Vec::with_capacity(hours + 1);
@@ -299,10 +302,22 @@ mod tests {
     #[test]
     fn formats() {
         // 2023-10-01T00:00:00Z was a Sunday.
-        assert_eq!(rfc3339_z(1_696_118_400_123).as_str(), "2023-10-01T00:00:00.000Z");
-        assert_eq!(v1_date(1_539_202_764).as_str(), "Wed Oct 10 20:19:24 +0000 2018");
-        assert_eq!(v1_date(1_696_118_400).as_str(), "Sun Oct 01 00:00:00 +0000 2023");
-        assert_eq!(telegram_local(1_692_821_483).as_str(), "2023-08-23T23:11:23");
+        assert_eq!(
+            rfc3339_z(1_696_118_400_123).as_str(),
+            "2023-10-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            v1_date(1_539_202_764).as_str(),
+            "Wed Oct 10 20:19:24 +0000 2018"
+        );
+        assert_eq!(
+            v1_date(1_696_118_400).as_str(),
+            "Sun Oct 01 00:00:00 +0000 2023"
+        );
+        assert_eq!(
+            telegram_local(1_692_821_483).as_str(),
+            "2023-08-23T23:11:23"
+        );
         assert_eq!(iso_utc_offset(0).as_str(), "1970-01-01T00:00:00+00:00");
         assert_eq!(telegram_file_stamp(0).as_str(), "01-01-1970_03-00-00");
     }

@@ -191,7 +191,9 @@ impl Serialize for V2Tweet<'_> {
         let t = self.0;
         let mut m = s.serialize_map(None)?;
         match t.edited_from {
-            Some(prev) => m.serialize_entry("edit_history_tweet_ids", &[IdStr(prev), IdStr(t.id)])?,
+            Some(prev) => {
+                m.serialize_entry("edit_history_tweet_ids", &[IdStr(prev), IdStr(t.id)])?
+            }
             None => m.serialize_entry("edit_history_tweet_ids", &[IdStr(t.id)])?,
         }
         m.serialize_entry("conversation_id", &IdStr(t.conversation_id))?;

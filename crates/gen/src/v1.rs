@@ -7,7 +7,7 @@ use crate::actors::{Actor, Population, X_ID_BASE};
 use crate::pyjson;
 use crate::rng::{Rng, key};
 use crate::text::{Body, Ent, EntKind, byte_at};
-use crate::time::{v1_date, Fixed};
+use crate::time::{Fixed, v1_date};
 use crate::x::{Kind, Tweet, XWorld};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -53,7 +53,7 @@ impl Serialize for V1User<'_> {
                 a.image % 0xffff_ffff
             ),
         )?;
-        m.serialize_entry("default_profile", &(a.idx % 3 == 0))?;
+        m.serialize_entry("default_profile", &a.idx.is_multiple_of(3))?;
         m.serialize_entry("following", &())?;
         m.serialize_entry("follow_request_sent", &())?;
         m.serialize_entry("notifications", &())?;
@@ -181,13 +181,19 @@ impl Serialize for V1Status<'_> {
             let mut r = Rng::new(key(w.seed, 0x5631, t.idx, 0));
             let mut tco = String::from("https://t.co/");
             for _ in 0..10 {
-                tco.push(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[r.index(62)] as char);
+                tco.push(
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[r.index(62)]
+                        as char,
+                );
             }
             let cut = byte_at(&body.text, VISIBLE as usize);
             let text = format!("{}… {}", &body.text[..cut], tco);
             let expanded = format!("https://twitter.com/i/web/status/{}", t.id);
             let display = crate::text::display_url(&expanded);
-            (text, Some((tco, expanded, display, VISIBLE + 2, VISIBLE + 25)))
+            (
+                text,
+                Some((tco, expanded, display, VISIBLE + 2, VISIBLE + 25)),
+            )
         } else {
             (String::new(), None)
         };
@@ -260,13 +266,7 @@ impl Serialize for V1Status<'_> {
         }
         m.serialize_entry("is_quote_status", &quote)?;
         if long {
-            m.serialize_entry(
-                "extended_tweet",
-                &Extended {
-                    body,
-                    pop: &w.pop,
-                },
-            )?;
+            m.serialize_entry("extended_tweet", &Extended { body, pop: &w.pop })?;
         }
         let (rts, replies, likes, quotes) = if t.kind == Kind::Retweet {
             (0, 0, 0, 0)

@@ -40,9 +40,12 @@ pub(crate) enum Kind {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CampKind {
-    CoRetweet,
-    CoTweet,
-    CoLink,
+    /// Members retweet the seed post.
+    Retweets,
+    /// Members post the seed's exact text.
+    CopyPaste,
+    /// Members post their own text with the seed's link.
+    SameLink,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -121,16 +124,16 @@ impl XWorld {
             return None;
         }
         let kind = match (h >> 24) % 4 {
-            0 | 1 => CampKind::CoRetweet,
-            2 => CampKind::CoTweet,
-            _ => CampKind::CoLink,
+            0 | 1 => CampKind::Retweets,
+            2 => CampKind::CopyPaste,
+            _ => CampKind::SameLink,
         };
         Some(Campaign {
             id: c,
             start,
             kind,
             net: (h >> 32) % NETWORKS,
-            official_seed: (h >> 40) % 2 == 0 && !self.pop.slots.is_empty(),
+            official_seed: (h >> 40).is_multiple_of(2) && !self.pop.slots.is_empty(),
         })
     }
 
@@ -165,9 +168,9 @@ impl XWorld {
             }
             let author = self.pop.member(c.net, &mut r);
             let (kind, lang) = match c.kind {
-                CampKind::CoRetweet => (Kind::Retweet, self.raw(c.start).lang),
-                CampKind::CoTweet => (Kind::Original, self.raw(c.start).lang),
-                CampKind::CoLink => (Kind::Original, self.pop.post_lang(author, &mut r)),
+                CampKind::Retweets => (Kind::Retweet, self.raw(c.start).lang),
+                CampKind::CopyPaste => (Kind::Original, self.raw(c.start).lang),
+                CampKind::SameLink => (Kind::Original, self.pop.post_lang(author, &mut r)),
             };
             return Raw {
                 author,
@@ -264,7 +267,7 @@ impl XWorld {
     /// The text of an original, reply or quote (never a retweet).
     fn own_body(&self, i: u64, raw: &Raw, target: Option<u64>, t_ms: i64) -> Body {
         if let Some(c) = raw.camp
-            && c.kind == CampKind::CoTweet
+            && c.kind == CampKind::CopyPaste
             && i != c.start
         {
             let sr = self.raw(c.start);
@@ -285,7 +288,7 @@ impl XWorld {
             b.plain(" ");
         }
         let link = raw.camp.and_then(|c| {
-            (c.kind == CampKind::CoLink).then(|| self.campaign_url(&c, raw.lang, t_ms))
+            (c.kind == CampKind::SameLink).then(|| self.campaign_url(&c, raw.lang, t_ms))
         });
         let official = self.pop.official(raw.author).is_some();
         let o = Compose {
@@ -374,11 +377,13 @@ impl XWorld {
                     None
                 };
                 let mut er = Rng::new(key(self.seed, S_METR, i, 1));
-                let edited_from = (raw.kind == Kind::Original && raw.camp.is_none() && er.chance(0.01))
-                    .then(|| {
-                        let prev = t_ms - 1000 * er.range(20, 1800) as i64;
-                        (((prev - TW_EPOCH).max(0) as u64) << 22) | (1 << 21) | (i & 0x1f_ffff)
-                    });
+                let edited_from = (raw.kind == Kind::Original
+                    && raw.camp.is_none()
+                    && er.chance(0.01))
+                .then(|| {
+                    let prev = t_ms - 1000 * er.range(20, 1800) as i64;
+                    (((prev - TW_EPOCH).max(0) as u64) << 22) | (1 << 21) | (i & 0x1f_ffff)
+                });
                 Tweet {
                     idx: i,
                     id,

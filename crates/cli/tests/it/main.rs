@@ -6,6 +6,7 @@
 //! in a comment next to each assertion.
 
 mod bad_input;
+mod crash;
 mod ingest_real;
 mod store_semantics;
 
