@@ -25,6 +25,7 @@
 pub mod compress;
 pub mod formats;
 pub mod framing;
+pub mod harness;
 pub mod pipeline;
 pub mod time;
 
