@@ -315,8 +315,8 @@ impl SqliteStore {
                     .conn
                     .prepare_cached(
                         "INSERT INTO posts (ref, platform, native_id, author_id, created_at, kind, lang, reply_to, quote_of, repost_of,
-                         forwarded_from, text, versions, text_hash, media_hash, first_capture, last_capture, seq)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15, ?15, ?16) RETURNING id",
+                         forwarded_from, text, versions, text_hash, media_hash, first_capture, last_capture, seq, embedded)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15, ?15, ?16, ?17) RETURNING id",
                     )?
                     .query_row(
                         params![
@@ -335,7 +335,8 @@ impl SqliteStore {
                             text_hash,
                             mhash,
                             cap,
-                            seq
+                            seq,
+                            p.embedded
                         ],
                         |r| r.get(0),
                     )?;
@@ -375,9 +376,10 @@ impl SqliteStore {
                 }
                 self.conn
                     .prepare_cached(
-                        "UPDATE posts SET last_capture = ?2 WHERE id = ?1 AND last_capture < ?2",
+                        "UPDATE posts SET last_capture = max(last_capture, ?2), embedded = embedded AND ?3
+                         WHERE id = ?1 AND (last_capture < ?2 OR embedded > ?3)",
                     )?
-                    .execute(params![e.id, cap])?;
+                    .execute(params![e.id, cap, p.embedded])?;
                 e.id
             }
         };

@@ -81,6 +81,7 @@ CREATE TABLE posts (
     media_hash     INTEGER NOT NULL,
     first_capture  INTEGER NOT NULL,
     last_capture   INTEGER NOT NULL,
+    embedded       INTEGER NOT NULL,
     seq            INTEGER NOT NULL
 );
 CREATE INDEX posts_author ON posts(author_id, created_at);
