@@ -45,6 +45,8 @@ struct Cli {
 enum Command {
     Ingest(cmd::ingest::Args),
     Stats(cmd::stats::Args),
+    Demo(cmd::demo::Args),
+    Gen(cmd::gen_cmd::Args),
     Formats(cmd::formats::Args),
 }
 
@@ -67,6 +69,8 @@ fn main() -> ExitCode {
     let res = match cli.command {
         Command::Ingest(a) => cmd::ingest::run(a, &ctx),
         Command::Stats(a) => cmd::stats::run(a, &ctx),
+        Command::Demo(a) => cmd::demo::run(a, &ctx),
+        Command::Gen(a) => cmd::gen_cmd::run(a, &ctx),
         Command::Formats(a) => cmd::formats::run(a, &ctx),
     };
     match res {

@@ -3,7 +3,9 @@
 //! A deterministic, streaming generator of a realistic social-media world,
 //! for tests and benchmarks of tarjuman's ingest and analyses. For a given
 //! [`WorldConfig`] (seed included) every byte written is the same on every
-//! run and machine.
+//! run (across machines too, unless their floating-point math libraries
+//! round `powf`/`exp` differently). No clock, no environment, no hash-map
+//! order is consulted.
 //!
 //! ## The world
 //!
@@ -18,7 +20,7 @@
 //!   same link, all within seconds.
 //! * **X posts** (`posts`): ~50% originals, ~27% retweets (`RT @handle: …`,
 //!   cut at 140 code points), ~16% replies, ~7% quotes, plus the campaign
-//!   bursts; mentions in about a third of posts; spread over `days` days from
+//!   bursts; ~30% of non-retweets mention someone in their own text; spread over `days` days from
 //!   `start` with a diurnal rhythm (busy 08:00–23:00 UTC+3) and a few news
 //!   surges. Languages ~40% Arabic (tashkeel, tatweel, spelling variants such
 //!   as `غزة`/`غزه`, `أبو`/`ابو`, `على`/`علي`, Arabic-Indic digits, RLM marks),
@@ -28,7 +30,7 @@
 //!   a backslash in `¯\_(ツ)_/¯`); emoji (flags, skin tones, ZWJ sequences),
 //!   popular and rare hashtags in all scripts, t.co links expanding to a few
 //!   dozen news sites. About 1% of originals are edited
-//!   (`edit_history_tweet_ids` of length 2) and ~1.5% are hashtag-and-emoji
+//!   (`edit_history_tweet_ids` of length 2) and ~1% are hashtag-and-emoji
 //!   only (`lang: "und"`).
 //! * **Telegram channels** (`channels`, chat ids `1500000000 + i`) sharing
 //!   `telegram_posts` messages heavy-tailedly; the first are official

@@ -46,6 +46,22 @@ struct ExistingPost {
     media_hash: i64,
     versions: i64,
     incomplete: bool,
+    richness: i64,
+}
+
+/// How much linked detail a record carries. A later record of the same post
+/// that carries more (a twarc2 tweet after a CSV row of it) replaces the
+/// post's entity and interaction rows, so the richest view wins.
+fn richness(p: &PostRecord) -> i64 {
+    let links = [&p.reply_to, &p.quote_of, &p.repost_of]
+        .iter()
+        .filter(|l| l.as_ref().is_some_and(|l| l.actor.is_some()))
+        .count();
+    let mentions = p.mentions.iter().filter(|m| !m.ref_.is_empty()).count();
+    let urls = p.urls.iter().filter(|u| u.expanded.is_some()).count();
+    (4 * links + 2 * mentions + urls + p.hashtags.len() + p.media.len()) as i64
+        + i64::from(p.forwarded_from.is_some()) * 4
+        + i64::from(p.author.handle.is_some())
 }
 
 fn now_rfc3339() -> String {
@@ -295,7 +311,7 @@ impl SqliteStore {
             .conn
             .prepare_cached(
                 "SELECT id, text_hash, media_hash, versions,
-                        (author_id IS NULL OR created_at IS NULL OR lang IS NULL) FROM posts WHERE ref = ?1",
+                        (author_id IS NULL OR created_at IS NULL OR lang IS NULL), richness FROM posts WHERE ref = ?1",
             )?
             .query_row([&p.ref_], |r| {
                 Ok(ExistingPost {
@@ -304,6 +320,7 @@ impl SqliteStore {
                     media_hash: r.get(2)?,
                     versions: r.get(3)?,
                     incomplete: r.get(4)?,
+                    richness: r.get(5)?,
                 })
             })
             .optional()?;
@@ -315,8 +332,8 @@ impl SqliteStore {
                     .conn
                     .prepare_cached(
                         "INSERT INTO posts (ref, platform, native_id, author_id, created_at, kind, lang, reply_to, quote_of, repost_of,
-                         forwarded_from, text, versions, text_hash, media_hash, first_capture, last_capture, seq, embedded)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15, ?15, ?16, ?17) RETURNING id",
+                         forwarded_from, text, versions, text_hash, media_hash, first_capture, last_capture, seq, embedded, richness)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15, ?15, ?16, ?17, ?18) RETURNING id",
                     )?
                     .query_row(
                         params![
@@ -336,7 +353,8 @@ impl SqliteStore {
                             mhash,
                             cap,
                             seq,
-                            p.embedded
+                            p.embedded,
+                            richness(p)
                         ],
                         |r| r.get(0),
                     )?;
@@ -365,6 +383,28 @@ impl SqliteStore {
                         )?
                         .execute(params![e.id, p.text, v, text_hash, mhash, seq])?;
                     out.new_versions += 1;
+                }
+                let rich = richness(p);
+                if !p.partial && rich > e.richness {
+                    for t in ["hashtags", "mentions", "urls", "media", "interactions"] {
+                        self.conn
+                            .prepare_cached(&format!("DELETE FROM {t} WHERE post_id = ?1"))?
+                            .execute([e.id])?;
+                    }
+                    self.insert_entities(e.id, p, author, &mentions, fwd, cap, out)?;
+                    self.conn
+                        .prepare_cached(
+                            "UPDATE posts SET richness = ?2, reply_to = coalesce(?3, reply_to), quote_of = coalesce(?4, quote_of),
+                             repost_of = coalesce(?5, repost_of), forwarded_from = coalesce(?6, forwarded_from) WHERE id = ?1",
+                        )?
+                        .execute(params![
+                            e.id,
+                            rich,
+                            p.reply_to.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
+                            p.quote_of.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
+                            p.repost_of.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
+                            fwd
+                        ])?;
                 }
                 if e.incomplete {
                     self.conn
@@ -1040,5 +1080,109 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1539202764), "2018-10-10T20:19:24Z");
         assert_eq!(rfc3339(951782400), "2000-02-29T00:00:00Z");
+    }
+}
+
+#[cfg(test)]
+mod richness_tests {
+    use super::*;
+    use tarjuman_model::{Platform, PostLink};
+
+    #[test]
+    fn a_richer_record_replaces_entity_rows() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(d.path()).unwrap();
+        let CaptureStart::New(c) = s
+            .begin_capture(&CaptureInfo {
+                file_name: "a".into(),
+                bytes: 1,
+                quick_key: "a".into(),
+                format: "csv".into(),
+            })
+            .unwrap()
+        else {
+            panic!()
+        };
+        // A CSV row: a repost whose original author is unknown.
+        let mut lite = PostRecord::new(
+            Platform::X,
+            "x:2".into(),
+            "2".into(),
+            ActorRecord::bare("x:1"),
+        );
+        lite.text = "RT @b: hi".into();
+        lite.repost_of = Some(PostLink {
+            post: "x:1".into(),
+            actor: None,
+        });
+        s.write_batch(
+            c,
+            "a",
+            &Batch {
+                records: vec![(1, Record::Post(Box::new(lite.clone())))],
+                ..Batch::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            s.conn
+                .query_row("SELECT count(*) FROM interactions", [], |r| r
+                    .get::<_, i64>(0))
+                .unwrap(),
+            0
+        );
+        // The same post from the API, with the original's author.
+        let mut full = lite.clone();
+        full.repost_of = Some(PostLink {
+            post: "x:1".into(),
+            actor: Some("x:9".into()),
+        });
+        full.hashtags.push("x".into());
+        let o = s
+            .write_batch(
+                c,
+                "a",
+                &Batch {
+                    records: vec![(1, Record::Post(Box::new(full.clone())))],
+                    ..Batch::default()
+                },
+            )
+            .unwrap();
+        assert_eq!((o.new_posts, o.new_versions), (0, 0));
+        assert_eq!(
+            s.conn
+                .query_row(
+                    "SELECT count(*) FROM interactions WHERE kind = 'repost'",
+                    [],
+                    |r| r.get::<_, i64>(0)
+                )
+                .unwrap(),
+            1
+        );
+        // Seeing either again changes nothing.
+        for p in [lite, full] {
+            s.write_batch(
+                c,
+                "a",
+                &Batch {
+                    records: vec![(1, Record::Post(Box::new(p)))],
+                    ..Batch::default()
+                },
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            s.conn
+                .query_row("SELECT count(*) FROM interactions", [], |r| r
+                    .get::<_, i64>(0))
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            s.conn
+                .query_row("SELECT count(*) FROM hashtags", [], |r| r.get::<_, i64>(0))
+                .unwrap(),
+            1
+        );
     }
 }

@@ -15,7 +15,10 @@ use tarjuman_store::Store;
 /// CSV), ingest it into the data folder and summarize what is there.
 ///
 /// The generated files are kept in DATA/demo-input/ so you can look at them
-/// or ingest them again. Running demo twice adds nothing the second time.
+/// or ingest them again. The X posts come twice (v2 and, for one in ten, v1.1)
+/// and are stored once. The coordination-toolkit CSV (csv/cnt.csv) holds the
+/// same X posts in a format without platform ids, so demo does not ingest it;
+/// it is there to run the toolkit on. Running demo twice adds nothing.
 ///
 /// Example: tarjuman --data /tmp/td demo --posts 100000
 #[derive(clap::Args)]
@@ -44,17 +47,38 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         actors: (a.posts / 10).clamp(50, 200_000),
         ..tarjuman_gen::WorldConfig::default()
     };
-    eprintln!("generating a world of {} X posts and {} Telegram messages in {} …", thousands(a.posts), thousands(a.telegram_posts), out.display());
-    let world = tarjuman_gen::write_world(&cfg, &out).with_context(|| format!("writing the demo files to {}", out.display()))?;
-    eprintln!("ingesting {} files into {} …", world.files.len(), ctx.data.display());
+    eprintln!(
+        "generating a world of {} X posts and {} Telegram messages in {} …",
+        thousands(a.posts),
+        thousands(a.telegram_posts),
+        out.display()
+    );
+    let world = tarjuman_gen::write_world(&cfg, &out)
+        .with_context(|| format!("writing the demo files to {}", out.display()))?;
+    eprintln!(
+        "ingesting the X and Telegram files into {} …",
+        ctx.data.display()
+    );
     let mut store = super::open_store(&ctx.data)?;
-    let opts = IngestOptions { spool_dir: ctx.data.clone(), ..IngestOptions::default() };
+    let opts = IngestOptions {
+        spool_dir: ctx.data.clone(),
+        ..IngestOptions::default()
+    };
     let t0 = std::time::Instant::now();
-    let reports = pipeline::ingest_paths(&mut store, &[out.clone()], &opts, &NoProgress)?;
+    let inputs = [out.join("x"), out.join("telegram")];
+    let reports = pipeline::ingest_paths(&mut store, &inputs, &opts, &NoProgress)?;
     let secs = t0.elapsed().as_secs_f64();
     let new_posts: u64 = reports.iter().map(|r| r.outcome.new_posts).sum();
-    let failed: Vec<_> = reports.iter().filter(|r| r.error.is_some() && r.status == pipeline::FileStatus::Failed).collect();
-    println!("ingested {} files: {} new posts in {:.1} s", reports.len(), thousands(new_posts), secs);
+    let failed: Vec<_> = reports
+        .iter()
+        .filter(|r| r.error.is_some() && r.status == pipeline::FileStatus::Failed)
+        .collect();
+    println!(
+        "ingested {} files: {} new posts in {:.1} s",
+        reports.len(),
+        thousands(new_posts),
+        secs
+    );
     for f in &failed {
         println!("  failed: {}: {}", f.path, f.error.as_deref().unwrap_or(""));
     }
@@ -62,8 +86,15 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     super::stats::print(&store.stats(8)?);
     println!("\nwatched officials in this world (for a watchlist):");
     for o in &world.officials {
-        println!("  {}:{:<22} @{:<18} side {}", o.platform, o.id, o.handle, o.side);
+        println!(
+            "  {}:{:<22} @{:<18} side {}",
+            o.platform, o.id, o.handle, o.side
+        );
     }
     println!("\nnext: tarjuman stats --json, or ingest your own files with tarjuman ingest PATH");
-    Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }

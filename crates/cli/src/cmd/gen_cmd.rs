@@ -52,7 +52,8 @@ pub fn run(a: Args, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
         println!("{}: {n} tweets", p.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let w = tarjuman_gen::write_world(&cfg, &a.out).with_context(|| format!("writing {}", a.out.display()))?;
+    let w = tarjuman_gen::write_world(&cfg, &a.out)
+        .with_context(|| format!("writing {}", a.out.display()))?;
     for f in &w.files {
         println!("{}", f.display());
     }

@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
+pub mod demo;
 pub mod formats;
+pub mod gen_cmd;
 pub mod ingest;
 pub mod stats;
 

@@ -82,6 +82,7 @@ CREATE TABLE posts (
     first_capture  INTEGER NOT NULL,
     last_capture   INTEGER NOT NULL,
     embedded       INTEGER NOT NULL,
+    richness       INTEGER NOT NULL,
     seq            INTEGER NOT NULL
 );
 CREATE INDEX posts_author ON posts(author_id, created_at);
