@@ -11,8 +11,13 @@ use tarjuman_model::{Record, VecSink};
 /// Decodes `data` with the decoder named `format` and checks the invariants,
 /// panicking (as a fuzzer wants) when one is broken.
 pub fn check(format: &str, data: &[u8]) {
-    let Some(d) = decoder_by_name(format) else { panic!("no decoder {format}") };
-    let opts = DecodeOptions { max_record_bytes: 1 << 20, ..DecodeOptions::default() };
+    let Some(d) = decoder_by_name(format) else {
+        panic!("no decoder {format}")
+    };
+    let opts = DecodeOptions {
+        max_record_bytes: 1 << 20,
+        ..DecodeOptions::default()
+    };
     let mut a = VecSink::default();
     let res = d.decode(&mut &data[..], &opts, &mut a);
     if let Ok(sum) = &res {
@@ -24,7 +29,12 @@ pub fn check(format: &str, data: &[u8]) {
     assert_eq!(a.records, b.records, "decoding is deterministic");
     for (_, r) in &a.records {
         if let Record::Post(p) = r {
-            assert!(p.ref_.starts_with(p.platform.as_str()), "ref {} of a {} post", p.ref_, p.platform);
+            assert!(
+                p.ref_.starts_with(p.platform.as_str()),
+                "ref {} of a {} post",
+                p.ref_,
+                p.platform
+            );
             assert!(!p.native_id.is_empty(), "empty native id");
         }
     }
