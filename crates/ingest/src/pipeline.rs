@@ -283,6 +283,7 @@ impl<R: Read> Read for HashingReader<R> {
 /// Sends decoded records to the writer in batches.
 struct ChannelSink {
     tx: crossbeam_channel::Sender<Batch>,
+    done: crossbeam_channel::Receiver<Batch>,
     zstd: Option<zstd::bulk::Compressor<'static>>,
     batch: Batch,
     size: usize,
@@ -296,6 +297,10 @@ impl ChannelSink {
             return Flow::Continue;
         }
         let b = std::mem::take(&mut self.batch);
+        // Free the batches the writer has finished with.
+        while let Ok(old) = self.done.try_recv() {
+            drop(old);
+        }
         if self.tx.send(b).is_err() {
             self.closed = true;
             return Flow::Stop;
@@ -523,6 +528,9 @@ fn ingest_file(
     progress.file_started(shown, size);
 
     let (tx, rx) = crossbeam_channel::bounded::<Batch>(4);
+    // Written batches go back to the decoder's thread to be freed there, off
+    // the writer's critical path.
+    let (done_tx, done_rx) = crossbeam_channel::bounded::<Batch>(8);
     let mut dopts = opts.decode.clone();
     if dopts.source_name.is_empty() || dopts.source_name == "stdin" {
         dopts.source_name = source_name(shown);
@@ -532,6 +540,7 @@ fn ingest_file(
     let worker = std::thread::spawn(move || {
         let zstd = zstd::bulk::Compressor::new(1).ok();
         let mut sink = ChannelSink {
+            done: done_rx,
             tx,
             zstd,
             batch: Batch::default(),
@@ -570,8 +579,10 @@ fn ingest_file(
             }
         }
         progress.advance(bytes.load(Ordering::Relaxed), *posts_so_far);
+        let _ = done_tx.try_send(batch);
     }
     drop(rx);
+    drop(done_tx);
     let res = worker.join().unwrap_or(Err(DecodeError::NotFormat {
         format: decoder.name(),
         line: 0,

@@ -37,7 +37,6 @@ struct CachedActor {
     id: i64,
     handle: Option<String>,
     name: Option<String>,
-    last_capture: i64,
 }
 
 struct ExistingPost {
@@ -187,19 +186,23 @@ impl SqliteStore {
         if a.ref_.is_empty() {
             return Ok(None);
         }
+        // Fast path: a known actor whose names did not change.
+        if let Some(c) = self.actors.get(&a.ref_)
+            && (a.handle.is_none() || a.handle == c.handle)
+            && (a.display_name.is_none() || a.display_name == c.name)
+        {
+            return Ok(Some(c.id));
+        }
         let cached = match self.actors.get(&a.ref_) {
             Some(c) => Some(c.clone()),
             None => self
                 .conn
-                .prepare_cached(
-                    "SELECT id, handle, display_name, last_capture FROM actors WHERE ref = ?1",
-                )?
+                .prepare_cached("SELECT id, handle, display_name FROM actors WHERE ref = ?1")?
                 .query_row([&a.ref_], |r| {
                     Ok(CachedActor {
                         id: r.get(0)?,
                         handle: r.get(1)?,
                         name: r.get(2)?,
-                        last_capture: r.get(3)?,
                     })
                 })
                 .optional()?,
@@ -210,8 +213,9 @@ impl SqliteStore {
                 let id: i64 = self
                     .conn
                     .prepare_cached(
-                        "INSERT INTO actors (ref, platform, native_id, handle, display_name, location, description, followers, first_capture, last_capture)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) RETURNING id",
+                        "INSERT INTO actors (ref, platform, native_id, handle, display_name, location,
+                         description, followers, first_capture)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
                     )?
                     .query_row(
                         params![
@@ -235,30 +239,26 @@ impl SqliteStore {
                     id,
                     handle: a.handle.clone(),
                     name: a.display_name.clone(),
-                    last_capture: cap,
                 }
             }
         };
         let handle_changed = a.handle.is_some() && a.handle != c.handle;
         let name_changed = a.display_name.is_some() && a.display_name != c.name;
-        if handle_changed || name_changed || c.last_capture != cap {
+        if handle_changed || name_changed {
             self.conn
                 .prepare_cached(
                     "UPDATE actors SET handle = coalesce(?2, handle), display_name = coalesce(?3, display_name),
                      location = coalesce(?4, location), description = coalesce(?5, description),
-                     followers = coalesce(?6, followers), last_capture = ?7 WHERE id = ?1",
+                     followers = coalesce(?6, followers) WHERE id = ?1",
                 )?
-                .execute(params![c.id, a.handle, a.display_name, a.location, a.description, a.followers, cap])?;
-            if handle_changed || name_changed {
-                self.name_history(c.id, a, cap)?;
-                if a.handle.is_some() {
-                    c.handle = a.handle.clone();
-                }
-                if a.display_name.is_some() {
-                    c.name = a.display_name.clone();
-                }
+                .execute(params![c.id, a.handle, a.display_name, a.location, a.description, a.followers])?;
+            self.name_history(c.id, a, cap)?;
+            if a.handle.is_some() {
+                c.handle = a.handle.clone();
             }
-            c.last_capture = cap;
+            if a.display_name.is_some() {
+                c.name = a.display_name.clone();
+            }
         }
         if self.actors.len() >= ACTOR_CACHE_MAX {
             self.actors.clear();
@@ -331,7 +331,7 @@ impl SqliteStore {
                 let id: i64 = self
                     .conn
                     .prepare_cached(
-                        "INSERT INTO posts (ref, platform, native_id, author_id, created_at, kind, lang, reply_to, quote_of, repost_of,
+                        "INSERT OR IGNORE INTO posts (ref, platform, native_id, author_id, created_at, kind, lang, reply_to, quote_of, repost_of,
                          forwarded_from, text, versions, text_hash, media_hash, first_capture, last_capture, seq, embedded, richness)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15, ?15, ?16, ?17, ?18) RETURNING id",
                     )?
@@ -488,28 +488,38 @@ impl SqliteStore {
     ) -> Result<()> {
         for t in &p.hashtags {
             self.conn
-                .prepare_cached("INSERT INTO hashtags (post_id, tag) VALUES (?1, ?2)")?
+                .prepare_cached("INSERT OR IGNORE INTO hashtags (post_id, tag) VALUES (?1, ?2)")?
                 .execute(params![id, t])?;
         }
-        for (m, aid) in p.mentions.iter().zip(mentions) {
+        for (i, (m, aid)) in p.mentions.iter().zip(mentions).enumerate() {
             self.conn
                 .prepare_cached(
-                    "INSERT INTO mentions (post_id, actor_id, handle) VALUES (?1, ?2, ?3)",
+                    "INSERT OR IGNORE INTO mentions (post_id, pos, actor_id, handle) VALUES (?1, ?2, ?3, ?4)",
                 )?
-                .execute(params![id, aid, m.handle])?;
+                .execute(params![id, i as i64, aid, m.handle])?;
         }
-        for u in &p.urls {
+        for (i, u) in p.urls.iter().enumerate() {
             let target = u.expanded.as_deref().unwrap_or(&u.given);
             self.conn
-                .prepare_cached("INSERT INTO urls (post_id, url, expanded, canonical, domain) VALUES (?1, ?2, ?3, ?4, ?5)")?
-                .execute(params![id, u.given, u.expanded, canonical_url(target), url_domain(target)])?;
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO urls (post_id, pos, url, expanded, canonical, domain)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    id,
+                    i as i64,
+                    u.given,
+                    u.expanded,
+                    canonical_url(target),
+                    url_domain(target)
+                ])?;
         }
-        for m in &p.media {
+        for (i, m) in p.media.iter().enumerate() {
             self.conn
                 .prepare_cached(
-                    "INSERT INTO media (post_id, kind, key, url) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT OR IGNORE INTO media (post_id, pos, kind, key, url) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
-                .execute(params![id, m.kind, m.key, m.url])?;
+                .execute(params![id, i as i64, m.kind, m.key, m.url])?;
         }
         let Some(src) = author else { return Ok(()) };
         let mut edges: Vec<(InteractionKind, i64)> = Vec::new();
@@ -531,10 +541,13 @@ impl SqliteStore {
         for dst in mentions.iter().flatten() {
             edges.push((InteractionKind::Mention, *dst));
         }
-        for (kind, dst) in edges {
+        for (i, (kind, dst)) in edges.into_iter().enumerate() {
             self.conn
-                .prepare_cached("INSERT INTO interactions (post_id, kind, src_actor, dst_actor, at) VALUES (?1, ?2, ?3, ?4, ?5)")?
-                .execute(params![id, kind.as_str(), src, dst, p.created_at])?;
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO interactions (post_id, pos, kind, src_actor, dst_actor, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![id, i as i64, kind.as_str(), src, dst, p.created_at])?;
         }
         Ok(())
     }

@@ -48,8 +48,7 @@ CREATE TABLE actors (
     location     TEXT,
     description  TEXT,
     followers    INTEGER,
-    first_capture INTEGER,
-    last_capture  INTEGER
+    first_capture INTEGER
 );
 CREATE INDEX actors_handle ON actors(lower(handle));
 
@@ -87,13 +86,11 @@ CREATE TABLE posts (
 );
 CREATE INDEX posts_author ON posts(author_id, created_at);
 CREATE INDEX posts_created ON posts(created_at);
-CREATE INDEX posts_seq ON posts(seq);
 
 CREATE TABLE post_versions (
-    id         INTEGER PRIMARY KEY,
+    seq        INTEGER PRIMARY KEY,
     post_id    INTEGER NOT NULL REFERENCES posts(id),
     version    INTEGER NOT NULL,
-    seq        INTEGER NOT NULL,
     text       TEXT NOT NULL,
     text_hash  INTEGER NOT NULL,
     media_hash INTEGER NOT NULL,
@@ -103,7 +100,6 @@ CREATE TABLE post_versions (
     raw_zstd   BLOB,
     UNIQUE (post_id, version)
 );
-CREATE INDEX post_versions_seq ON post_versions(seq);
 
 CREATE TABLE metrics (
     post_id    INTEGER NOT NULL REFERENCES posts(id),
@@ -121,52 +117,55 @@ CREATE TABLE sightings (
     capture_id INTEGER NOT NULL,
     post_id    INTEGER NOT NULL,
     scope_id   INTEGER,
-    PRIMARY KEY (capture_id, post_id)
+    PRIMARY KEY (post_id, capture_id)
 ) WITHOUT ROWID;
-CREATE INDEX sightings_post ON sightings(post_id);
 CREATE INDEX sightings_scope ON sightings(scope_id, capture_id);
 
 CREATE TABLE hashtags (
     post_id INTEGER NOT NULL REFERENCES posts(id),
-    tag     TEXT NOT NULL
-);
-CREATE INDEX hashtags_post ON hashtags(post_id);
+    tag     TEXT NOT NULL,
+    PRIMARY KEY (post_id, tag)
+) WITHOUT ROWID;
 CREATE INDEX hashtags_tag ON hashtags(lower(tag));
 
 CREATE TABLE mentions (
     post_id  INTEGER NOT NULL REFERENCES posts(id),
+    pos      INTEGER NOT NULL,
     actor_id INTEGER REFERENCES actors(id),
-    handle   TEXT
-);
-CREATE INDEX mentions_post ON mentions(post_id);
+    handle   TEXT,
+    PRIMARY KEY (post_id, pos)
+) WITHOUT ROWID;
 CREATE INDEX mentions_actor ON mentions(actor_id);
 
 CREATE TABLE urls (
     post_id   INTEGER NOT NULL REFERENCES posts(id),
+    pos       INTEGER NOT NULL,
     url       TEXT NOT NULL,
     expanded  TEXT,
     canonical TEXT NOT NULL,
-    domain    TEXT
-);
-CREATE INDEX urls_post ON urls(post_id);
+    domain    TEXT,
+    PRIMARY KEY (post_id, pos)
+) WITHOUT ROWID;
 CREATE INDEX urls_canonical ON urls(canonical);
 
 CREATE TABLE media (
     post_id INTEGER NOT NULL REFERENCES posts(id),
+    pos     INTEGER NOT NULL,
     kind    TEXT NOT NULL,
     key     TEXT NOT NULL,
-    url     TEXT
-);
-CREATE INDEX media_post ON media(post_id);
+    url     TEXT,
+    PRIMARY KEY (post_id, pos)
+) WITHOUT ROWID;
 
 CREATE TABLE interactions (
     post_id   INTEGER NOT NULL REFERENCES posts(id),
+    pos       INTEGER NOT NULL,
     kind      TEXT NOT NULL,
     src_actor INTEGER NOT NULL REFERENCES actors(id),
     dst_actor INTEGER NOT NULL REFERENCES actors(id),
-    at        INTEGER
-);
-CREATE INDEX interactions_post ON interactions(post_id);
+    at        INTEGER,
+    PRIMARY KEY (post_id, pos)
+) WITHOUT ROWID;
 CREATE INDEX interactions_src ON interactions(src_actor);
 CREATE INDEX interactions_dst ON interactions(dst_actor);
 
