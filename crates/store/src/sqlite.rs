@@ -25,6 +25,8 @@ const ACTOR_CACHE_MAX: usize = 500_000;
 /// The embedded store.
 pub struct SqliteStore {
     conn: Connection,
+    /// Whether the last post written already existed (see `write_post`).
+    expect_existing: bool,
     zstd: Option<zstd::bulk::Compressor<'static>>,
     seq: i64,
     actors: HashMap<String, CachedActor>,
@@ -46,6 +48,18 @@ struct ExistingPost {
     versions: i64,
     incomplete: bool,
     richness: i64,
+    metrics_hash: i64,
+    embedded: bool,
+}
+
+/// A stable hash of a metrics observation (0 when nothing is known).
+fn metrics_hash(m: &Metrics) -> i64 {
+    if m.is_empty() {
+        return 0;
+    }
+    let v = [m.likes, m.reposts, m.replies, m.quotes, m.views]
+        .map(|x| x.map_or(-1, |x| x).to_le_bytes());
+    fnv(&[&v[0], &v[1], &v[2], &v[3], &v[4]])
 }
 
 /// How much linked detail a record carries. A later record of the same post
@@ -160,6 +174,7 @@ impl SqliteStore {
         let zstd = zstd::bulk::Compressor::new(1).ok();
         Ok(SqliteStore {
             conn,
+            expect_existing: false,
             zstd,
             seq,
             actors: HashMap::new(),
@@ -307,57 +322,29 @@ impl SqliteStore {
         } else {
             self.current_scope.get(&cap).copied().flatten()
         };
-        let existing = self
-            .conn
-            .prepare_cached(
-                "SELECT id, text_hash, media_hash, versions,
-                        (author_id IS NULL OR created_at IS NULL OR lang IS NULL), richness FROM posts WHERE ref = ?1",
-            )?
-            .query_row([&p.ref_], |r| {
-                Ok(ExistingPost {
-                    id: r.get(0)?,
-                    text_hash: r.get(1)?,
-                    media_hash: r.get(2)?,
-                    versions: r.get(3)?,
-                    incomplete: r.get(4)?,
-                    richness: r.get(5)?,
-                })
-            })
-            .optional()?;
+        // Most records of a first ingest are new posts, most of a re-ingest
+        // are known: try the likelier operation first.
+        let mut inserted = None;
+        if !self.expect_existing {
+            inserted = self.insert_post(cap, p, author, fwd, text_hash, mhash)?;
+        }
+        let existing = match inserted {
+            Some(_) => None,
+            None => self.existing_post(&p.ref_)?,
+        };
+        if inserted.is_none() && existing.is_none() {
+            inserted = self.insert_post(cap, p, author, fwd, text_hash, mhash)?;
+        }
+        self.expect_existing = existing.is_some();
         let is_new = existing.is_none();
         let post_id = match existing {
             None => {
-                let seq = self.next_seq();
-                let id: i64 = self
-                    .conn
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO posts (ref, platform, native_id, author_id, created_at, kind, lang, reply_to, quote_of, repost_of,
-                         forwarded_from, text, versions, text_hash, media_hash, first_capture, last_capture, seq, embedded, richness)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15, ?15, ?16, ?17, ?18) RETURNING id",
-                    )?
-                    .query_row(
-                        params![
-                            p.ref_,
-                            p.platform.as_str(),
-                            p.native_id,
-                            author,
-                            p.created_at,
-                            p.kind(),
-                            p.lang,
-                            p.reply_to.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
-                            p.quote_of.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
-                            p.repost_of.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
-                            fwd,
-                            p.text,
-                            text_hash,
-                            mhash,
-                            cap,
-                            seq,
-                            p.embedded,
-                            richness(p)
-                        ],
-                        |r| r.get(0),
-                    )?;
+                let Some((id, seq)) = inserted else {
+                    return Err(StoreError::Conflict(format!(
+                        "post {} could not be inserted",
+                        p.ref_
+                    )));
+                };
                 self.insert_version(id, 1, seq, p, pre, text_hash, mhash, cap)?;
                 self.insert_entities(id, p, author, &mentions, fwd, cap, out)?;
                 out.new_posts += 1;
@@ -414,12 +401,15 @@ impl SqliteStore {
                         )?
                         .execute(params![e.id, author, p.created_at, p.lang])?;
                 }
-                self.conn
-                    .prepare_cached(
-                        "UPDATE posts SET last_capture = max(last_capture, ?2), embedded = embedded AND ?3
-                         WHERE id = ?1 AND (last_capture < ?2 OR embedded > ?3)",
-                    )?
-                    .execute(params![e.id, cap, p.embedded])?;
+                if e.embedded && !p.embedded {
+                    self.conn
+                        .prepare_cached("UPDATE posts SET embedded = 0 WHERE id = ?1")?
+                        .execute(params![e.id])?;
+                }
+                let mh = metrics_hash(&p.metrics);
+                if mh != 0 && mh != e.metrics_hash {
+                    self.observe_metrics(e.id, cap, p.author.seen_at, &p.metrics, true)?;
+                }
                 e.id
             }
         };
@@ -436,8 +426,8 @@ impl SqliteStore {
                 .prepare_cached("INSERT OR IGNORE INTO sightings (capture_id, post_id, scope_id) VALUES (?1, ?2, NULL)")?
                 .execute(params![cap, post_id])?;
         }
-        if !p.metrics.is_empty() {
-            self.observe_metrics(post_id, cap, p.author.seen_at, &p.metrics, is_new)?;
+        if is_new && !p.metrics.is_empty() {
+            self.observe_metrics(post_id, cap, p.author.seen_at, &p.metrics, false)?;
         }
         Ok(())
     }
@@ -552,47 +542,103 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Records a metrics observation (the caller knows it differs from the
+    /// last one) and remembers its hash on the post.
     fn observe_metrics(
         &self,
         post: i64,
         cap: CaptureId,
         at: Option<i64>,
         m: &Metrics,
-        is_new: bool,
+        known_post: bool,
     ) -> Result<()> {
-        if is_new {
-            self.conn
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO metrics (post_id, capture_id, observed_at, likes, reposts, replies, quotes, views)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )?
-                .execute(params![post, cap, at, m.likes, m.reposts, m.replies, m.quotes, m.views])?;
-            return Ok(());
-        }
-        type Row = (
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-        );
-        let last: Option<Row> = self
-            .conn
-            .prepare_cached(
-                "SELECT likes, reposts, replies, quotes, views FROM metrics WHERE post_id = ?1 ORDER BY capture_id DESC LIMIT 1",
-            )?
-            .query_row([post], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-            .optional()?;
-        if last == Some((m.likes, m.reposts, m.replies, m.quotes, m.views)) {
-            return Ok(());
-        }
         self.conn
             .prepare_cached(
                 "INSERT OR REPLACE INTO metrics (post_id, capture_id, observed_at, likes, reposts, replies, quotes, views)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![post, cap, at, m.likes, m.reposts, m.replies, m.quotes, m.views])?;
+        if known_post {
+            self.conn
+                .prepare_cached("UPDATE posts SET metrics_hash = ?2 WHERE id = ?1")?
+                .execute(params![post, metrics_hash(m)])?;
+        }
         Ok(())
+    }
+
+    /// Inserts a new post; `None` when a post with that ref exists.
+    fn insert_post(
+        &mut self,
+        cap: CaptureId,
+        p: &PostRecord,
+        author: Option<i64>,
+        fwd: Option<i64>,
+        text_hash: i64,
+        mhash: i64,
+    ) -> Result<Option<(i64, i64)>> {
+        let seq = self.seq + 1;
+        let id: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO posts (ref, platform, native_id, author_id, created_at, kind, lang, reply_to,
+                 quote_of, repost_of, forwarded_from, text, versions, text_hash, media_hash, first_capture,
+                 metrics_hash, seq, embedded, richness)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15, ?19, ?16, ?17, ?18)
+                 RETURNING id",
+            )?
+            .query_row(
+                params![
+                    p.ref_,
+                    p.platform.as_str(),
+                    p.native_id,
+                    author,
+                    p.created_at,
+                    p.kind(),
+                    p.lang,
+                    p.reply_to.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
+                    p.quote_of.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
+                    p.repost_of.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
+                    fwd,
+                    p.text,
+                    text_hash,
+                    mhash,
+                    cap,
+                    seq,
+                    p.embedded,
+                    richness(p),
+                    metrics_hash(&p.metrics)
+                ],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(id.map(|id| {
+            self.seq = seq;
+            (id, seq)
+        }))
+    }
+
+    /// What the write path needs to know of a stored post.
+    fn existing_post(&self, r: &str) -> Result<Option<ExistingPost>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, text_hash, media_hash, versions,
+                        (author_id IS NULL OR created_at IS NULL OR lang IS NULL), richness, metrics_hash, embedded
+                 FROM posts WHERE ref = ?1",
+            )?
+            .query_row([r], |r| {
+                Ok(ExistingPost {
+                    id: r.get(0)?,
+                    text_hash: r.get(1)?,
+                    media_hash: r.get(2)?,
+                    versions: r.get(3)?,
+                    incomplete: r.get(4)?,
+                    richness: r.get(5)?,
+                    metrics_hash: r.get(6)?,
+                    embedded: r.get(7)?,
+                })
+            })
+            .optional()?)
     }
 
     fn write_gone(&mut self, cap: CaptureId, g: &GoneRecord, out: &mut BatchOutcome) -> Result<()> {
@@ -1197,5 +1243,70 @@ mod richness_tests {
                 .unwrap(),
             1
         );
+    }
+}
+
+#[cfg(test)]
+mod metrics_tests {
+    use super::*;
+    use tarjuman_model::Platform;
+
+    #[test]
+    fn changed_metrics_become_dated_observations() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(d.path()).unwrap();
+        let mut caps = Vec::new();
+        for k in ["a", "b", "c"] {
+            let info = CaptureInfo {
+                file_name: k.into(),
+                bytes: 1,
+                quick_key: k.into(),
+                format: "twarc2".into(),
+            };
+            let CaptureStart::New(c) = s.begin_capture(&info).unwrap() else {
+                panic!()
+            };
+            caps.push(c);
+        }
+        let mut p = PostRecord::new(
+            Platform::X,
+            "x:1".into(),
+            "1".into(),
+            ActorRecord::bare("x:2"),
+        );
+        p.metrics = Metrics {
+            likes: Some(1),
+            reposts: Some(0),
+            ..Metrics::default()
+        };
+        let write = |s: &mut SqliteStore, c, p: &PostRecord| {
+            s.write_batch(
+                c,
+                "f",
+                &Batch {
+                    records: vec![(1, Record::Post(Box::new(p.clone())))],
+                    ..Batch::default()
+                },
+            )
+            .unwrap()
+        };
+        write(&mut s, caps[0], &p);
+        write(&mut s, caps[1], &p); // unchanged: no new observation
+        p.metrics.likes = Some(5);
+        let o = write(&mut s, caps[2], &p);
+        assert_eq!(
+            (o.new_posts, o.new_versions),
+            (0, 0),
+            "metrics are not a new version"
+        );
+        let rows: Vec<(i64, i64)> = s
+            .conn
+            .prepare("SELECT capture_id, likes FROM metrics ORDER BY capture_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(rows, vec![(caps[0], 1), (caps[2], 5)]);
     }
 }

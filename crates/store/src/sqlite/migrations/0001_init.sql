@@ -79,7 +79,7 @@ CREATE TABLE posts (
     text_hash      INTEGER NOT NULL,
     media_hash     INTEGER NOT NULL,
     first_capture  INTEGER NOT NULL,
-    last_capture   INTEGER NOT NULL,
+    metrics_hash   INTEGER NOT NULL,
     embedded       INTEGER NOT NULL,
     richness       INTEGER NOT NULL,
     seq            INTEGER NOT NULL

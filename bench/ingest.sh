@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Ingest benchmark (issue "Ingest the archives…"), side by side with twarc-csv.
+#
+#   bench/ingest.sh            # 1,000,000 generated tweets
+#   POSTS=200000 bench/ingest.sh
+#
+# Prints: tarjuman ingest posts/s and peak RSS (from /usr/bin/time -v), the
+# same file through twarc-csv (PyPI, in its own virtualenv) and the ratio,
+# and re-ingest times (skipped by sha256, and forced through every record).
+# Every run checks its result: the store must hold exactly POSTS primary
+# tweets, and twarc-csv's CSV must have POSTS rows.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+POSTS=${POSTS:-1000000}
+OUT=bench/out
+mkdir -p "$OUT"
+echo "== building (release)"
+cargo build --release -q -p tarjuman
+BIN=target/release/tarjuman
+
+VENV=$OUT/venv
+if [ ! -x "$VENV/bin/twarc2" ] || ! "$VENV/bin/python" -c 'import twarc_csv, pandas; assert pandas.__version__ == "2.2.3"' 2>/dev/null; then
+  echo "== installing twarc-csv 0.7.2 (twarc 2.14.0) into $VENV"
+  python3 -m venv "$VENV"
+  # pandas 3 removed DataFrame.applymap, which twarc-csv 0.7.2 uses.
+  "$VENV/bin/pip" install -q --disable-pip-version-check twarc==2.14.0 twarc-csv==0.7.2 pandas==2.2.3
+fi
+
+FILE=$OUT/twarc2-$POSTS.jsonl
+if [ ! -s "$FILE" ]; then
+  echo "== generating $FILE"
+  "$BIN" gen --twarc2-only "$FILE" --posts "$POSTS" --seed 7 >/dev/null
+fi
+SIZE=$(stat -c %s "$FILE")
+
+timed() { # timed NAME CMD... : runs CMD under /usr/bin/time -v, prints "seconds rss_kb"
+  local name=$1; shift
+  /usr/bin/time -v -o "$OUT/$name.time" "$@" > "$OUT/$name.out" 2> "$OUT/$name.err" || {
+    echo "$name failed:"; tail -5 "$OUT/$name.err"; exit 1; }
+  python3 - "$OUT/$name.time" <<'PY'
+import sys
+t = open(sys.argv[1]).read().splitlines()
+def get(key):
+    return next(l.split(': ', 1)[1] for l in t if l.strip().startswith(key))
+wall = get('Elapsed (wall clock) time')
+parts = [float(x) for x in wall.split(':')]
+secs = parts[-1] + 60 * parts[-2] + (3600 * parts[-3] if len(parts) > 2 else 0)
+print(f"{secs:.2f} {get('Maximum resident set size (kbytes)')}")
+PY
+}
+
+DATA=$OUT/data-$POSTS
+rm -rf "$DATA"
+echo "== tarjuman ingest ($((SIZE / 1048576)) MiB, $POSTS tweets + includes)"
+read -r T_ING RSS_ING < <(timed ingest "$BIN" --data "$DATA" ingest --json "$FILE")
+PRIMARY=$(python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('select count(*) from posts where embedded=0').fetchone()[0])" "$DATA/tarjuman.db")
+STORED=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['new_posts'])" "$OUT/ingest.out")
+[ "$PRIMARY" = "$POSTS" ] || { echo "FAIL: store holds $PRIMARY primary tweets, expected $POSTS"; exit 1; }
+
+echo "== re-ingest, same file (recognised by sha256, skipped)"
+read -r T_SKIP _ < <(timed reingest "$BIN" --data "$DATA" ingest --json "$FILE")
+echo "== re-ingest --force (every record decoded and deduplicated)"
+read -r T_FORCE RSS_FORCE < <(timed force "$BIN" --data "$DATA" ingest --json --force "$FILE")
+NEW_AGAIN=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['new_posts'])" "$OUT/force.out")
+[ "$NEW_AGAIN" = "0" ] || { echo "FAIL: forced re-ingest added $NEW_AGAIN posts"; exit 1; }
+
+echo "== twarc-csv on the same file"
+rm -f "$OUT/twarc.csv"
+# twarc2 asks for API keys on first run even for offline commands; a dummy token stops that.
+read -r T_CSV RSS_CSV < <(BEARER_TOKEN=offline timed twarc_csv "$VENV/bin/twarc2" csv --hide-progress "$FILE" "$OUT/twarc.csv")
+ROWS=$(python3 -c "import csv,sys; csv.field_size_limit(1<<30); print(sum(1 for _ in csv.reader(open(sys.argv[1], newline='', encoding='utf-8'))) - 1)" "$OUT/twarc.csv")
+[ "$ROWS" = "$POSTS" ] || { echo "FAIL: twarc-csv wrote $ROWS rows, expected $POSTS"; exit 1; }
+
+python3 - "$POSTS" "$STORED" "$T_ING" "$RSS_ING" "$T_SKIP" "$T_FORCE" "$RSS_FORCE" "$T_CSV" "$RSS_CSV" <<'PY'
+import sys
+posts, stored = int(sys.argv[1]), int(sys.argv[2])
+t_ing, rss_ing, t_skip, t_force, rss_force, t_csv, rss_csv = map(float, sys.argv[3:])
+print()
+print(f"{'run':<34}{'seconds':>10}{'posts/s':>12}{'peak RSS':>12}")
+print(f"{'tarjuman ingest':<34}{t_ing:>10.2f}{stored / t_ing:>12,.0f}{rss_ing / 1024:>9,.0f} MB")
+print(f"{'tarjuman re-ingest (sha256 skip)':<34}{t_skip:>10.2f}{'':>12}")
+print(f"{'tarjuman re-ingest --force':<34}{t_force:>10.2f}{stored / t_force:>12,.0f}{rss_force / 1024:>9,.0f} MB")
+print(f"{'twarc-csv (flatten only)':<34}{t_csv:>10.2f}{posts / t_csv:>12,.0f}{rss_csv / 1024:>9,.0f} MB")
+print()
+print(f"posts stored (tweets + referenced tweets): {stored:,}; primary tweets: {posts:,}")
+print(f"ratio twarc-csv / tarjuman: {t_csv / t_ing:.1f}x   (target >= 10x)")
+print(f"ingest speed: {stored / t_ing:,.0f} posts/s   (target >= 50,000)")
+print(f"peak memory: {rss_ing / 1024:,.0f} MB   (target <= 1,024)")
+print(f"forced re-ingest vs first ingest: {t_ing / t_force:.2f}x faster (target >= 2x); sha256 skip: {t_ing / t_skip:.0f}x")
+PY
