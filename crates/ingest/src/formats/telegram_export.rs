@@ -91,8 +91,16 @@ use tarjuman_model::{
 };
 
 const NAME: &str = "telegram-export";
-/// The chat id used when a chat's `id` is missing or comes after `messages`.
+/// The chat id used when a chat's `id` is missing or comes after `messages`:
+/// `unknown-<FNV-1a 64 of the chat's name, hex>`, or `unknown` without a name.
 const UNKNOWN_CHAT: &str = "unknown";
+
+/// FNV-1a, 64 bits: a stable hash for fallback chat ids.
+fn fnv64(b: &[u8]) -> u64 {
+    b.iter().fold(0xcbf2_9ce4_8422_2325, |h, &c| {
+        (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
 const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 /// Chat `type`s Telegram Desktop writes.
 const CHAT_TYPES: &[&str] = &[
@@ -439,6 +447,12 @@ impl State<'_> {
     fn begin_chat<E: de::Error>(&mut self, head: &ChatHead) -> Result<Chat, E> {
         let line = self.pos.line();
         let id = head.id.as_ref().and_then(peer_of);
+        // Chats without a usable id are told apart by their name, so that two
+        // of them in one export do not share message refs.
+        let fallback = match head.name.as_deref() {
+            Some(n) => format!("{UNKNOWN_CHAT}-{:016x}", fnv64(n.as_bytes())),
+            None => UNKNOWN_CHAT.to_string(),
+        };
         if id.is_none() {
             let what = head
                 .name
@@ -447,17 +461,17 @@ impl State<'_> {
                 .unwrap_or_else(|| "the chat".into());
             let reason = match &head.id {
                 Some(v) => format!(
-                    "{what} has id {}, not an integer; its messages get chat id `{UNKNOWN_CHAT}`",
+                    "{what} has id {}, not an integer; its messages get chat id `{fallback}`",
                     short(v)
                 ),
                 None => format!(
-                    "{what} has no `id` before its `messages`; its messages get chat id `{UNKNOWN_CHAT}`"
+                    "{what} has no `id` before its `messages`; its messages get chat id `{fallback}`"
                 ),
             };
             self.problem(Problem::new(line, self.pos.offset(), reason, b""))?;
         }
         let known = id.is_some();
-        let id = id.unwrap_or_else(|| UNKNOWN_CHAT.to_string());
+        let id = id.unwrap_or(fallback);
         let is_channel = head.kind.as_deref().is_some_and(|k| k.contains("channel"));
         let label = format!(
             "Telegram {} {:?}",
