@@ -171,6 +171,20 @@ pub struct WorldSummary {
     pub officials: Vec<Official>,
 }
 
+/// The coordinated networks of bot-like X accounts that `cfg` produces:
+/// for each network, the user ids (as strings) of its members. This is the
+/// ground truth for coordination benchmarks.
+pub fn coordinated_networks(cfg: &WorldConfig) -> Vec<Vec<String>> {
+    let pop = actors::Population::new(cfg.seed, cfg.actors.max(1), cfg.start);
+    let mut nets = vec![Vec::new(); actors::NETWORKS as usize];
+    for a in 0..pop.n {
+        if let Some(k) = pop.network(a) {
+            nets[k as usize].push((actors::X_ID_BASE + a).to_string());
+        }
+    }
+    nets
+}
+
 /// The official X accounts and Telegram channels that `cfg` produces
 /// (fewer when there are very few actors or channels).
 pub fn officials(cfg: &WorldConfig) -> Vec<Official> {

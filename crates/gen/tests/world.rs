@@ -633,3 +633,30 @@ fn tiny_and_empty_worlds() {
         }
     }
 }
+
+#[test]
+fn coordinated_networks_are_disjoint_and_not_officials() {
+    let cfg = tarjuman_gen::WorldConfig {
+        posts: 5_000,
+        actors: 800,
+        ..Default::default()
+    };
+    let nets = tarjuman_gen::coordinated_networks(&cfg);
+    assert_eq!(nets.len(), 3);
+    let all: std::collections::HashSet<&String> = nets.iter().flatten().collect();
+    assert_eq!(
+        all.len(),
+        nets.iter().map(Vec::len).sum::<usize>(),
+        "networks overlap"
+    );
+    assert!(
+        nets.iter().all(|n| n.len() >= 5),
+        "{:?}",
+        nets.iter().map(Vec::len).collect::<Vec<_>>()
+    );
+    let officials: std::collections::HashSet<String> = tarjuman_gen::officials(&cfg)
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    assert!(all.iter().all(|m| !officials.contains(*m)));
+}
