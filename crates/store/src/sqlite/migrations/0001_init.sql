@@ -86,6 +86,9 @@ CREATE TABLE posts (
 );
 CREATE INDEX posts_author ON posts(author_id, created_at);
 CREATE INDEX posts_created ON posts(created_at);
+-- Conversation trees: children of a post (partial, so plain posts cost nothing).
+CREATE INDEX posts_reply_to ON posts(reply_to) WHERE reply_to IS NOT NULL;
+CREATE INDEX posts_quote_of ON posts(quote_of) WHERE quote_of IS NOT NULL;
 
 CREATE TABLE post_versions (
     seq        INTEGER PRIMARY KEY,
