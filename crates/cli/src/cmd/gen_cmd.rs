@@ -5,7 +5,9 @@ use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Write a synthetic world in the real formats, without ingesting it.
+/// Write a synthetic world in the real formats, without ingesting it, plus
+/// OUT/truth.json: the watched officials (refs and sides) and the members of
+/// the coordinated account networks the generator planted (X user ids).
 ///
 /// With --twarc2-only FILE, stream just a twarc2 JSONL file of --posts tweets
 /// (with includes) in bounded memory: this is what the benchmarks use for
@@ -54,6 +56,17 @@ pub fn run(a: Args, _ctx: &Ctx) -> anyhow::Result<ExitCode> {
     }
     let w = tarjuman_gen::write_world(&cfg, &a.out)
         .with_context(|| format!("writing {}", a.out.display()))?;
+    // The ground truth a benchmark scores against: watched officials and the
+    // coordinated networks the generator planted.
+    let truth = serde_json::json!({
+        "officials": w.officials.iter().map(|o| serde_json::json!({
+            "ref": format!("{}:{}", o.platform, o.id), "handle": o.handle, "side": o.side,
+        })).collect::<Vec<_>>(),
+        "coordinated_networks": tarjuman_gen::coordinated_networks(&cfg),
+    });
+    let tp = a.out.join("truth.json");
+    std::fs::write(&tp, serde_json::to_vec_pretty(&truth)?)
+        .with_context(|| format!("writing {}", tp.display()))?;
     for f in &w.files {
         println!("{}", f.display());
     }
