@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 POSTS=${POSTS:-1000000}
-OUT=bench/out
+OUT=$PWD/bench/out
 mkdir -p "$OUT"
 echo "== building (release)"
 cargo build --release -q -p tarjuman
@@ -67,7 +67,8 @@ NEW_AGAIN=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['new
 echo "== twarc-csv on the same file"
 rm -f "$OUT/twarc.csv"
 # twarc2 asks for API keys on first run even for offline commands; a dummy token stops that.
-read -r T_CSV RSS_CSV < <(BEARER_TOKEN=offline timed twarc_csv "$VENV/bin/twarc2" csv --hide-progress "$FILE" "$OUT/twarc.csv")
+# It also writes twarc.log into the working directory: run it from bench/out.
+read -r T_CSV RSS_CSV < <(cd "$OUT" && BEARER_TOKEN=offline timed twarc_csv "$VENV/bin/twarc2" csv --hide-progress "$(realpath "$FILE")" "$(realpath -m "$OUT/twarc.csv")")
 ROWS=$(python3 -c "import csv,sys; csv.field_size_limit(1<<30); print(sum(1 for _ in csv.reader(open(sys.argv[1], newline='', encoding='utf-8'))) - 1)" "$OUT/twarc.csv")
 [ "$ROWS" = "$POSTS" ] || { echo "FAIL: twarc-csv wrote $ROWS rows, expected $POSTS"; exit 1; }
 

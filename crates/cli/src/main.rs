@@ -48,6 +48,16 @@ enum Command {
     Demo(cmd::demo::Args),
     Gen(cmd::gen_cmd::Args),
     Formats(cmd::formats::Args),
+    Search(cmd::search::Args),
+    Reindex(cmd::reindex::Args),
+    Graph(cmd::graph::Args),
+    Actors(cmd::actors::Args),
+    Thread(cmd::thread::Args),
+    Detect(cmd::detect::Args),
+    Events(cmd::events::Args),
+    Event(cmd::event::Args),
+    Watch(cmd::watch::Args),
+    Coord(cmd::coord::Args),
 }
 
 /// Shared context for subcommands.
@@ -72,6 +82,16 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a, &ctx),
         Command::Gen(a) => cmd::gen_cmd::run(a, &ctx),
         Command::Formats(a) => cmd::formats::run(a, &ctx),
+        Command::Search(a) => cmd::search::run(a, &ctx),
+        Command::Reindex(a) => cmd::reindex::run(a, &ctx),
+        Command::Graph(a) => cmd::graph::run(a, &ctx),
+        Command::Actors(a) => cmd::actors::run(a, &ctx),
+        Command::Thread(a) => cmd::thread::run(a, &ctx),
+        Command::Detect(a) => cmd::detect::run(a, &ctx),
+        Command::Events(a) => cmd::events::run(a, &ctx),
+        Command::Event(a) => cmd::event::run(a, &ctx),
+        Command::Watch(a) => cmd::watch::run(a, &ctx),
+        Command::Coord(a) => cmd::coord::run(a, &ctx),
     };
     match res {
         Ok(code) => code,

@@ -17,7 +17,10 @@ use tarjuman_model::{
 };
 
 /// Migrations, in order. Never remove or edit an entry that has shipped.
-const MIGRATIONS: &[&str] = &[include_str!("sqlite/migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sqlite/migrations/0001_init.sql"),
+    include_str!("sqlite/migrations/0002_events.sql"),
+];
 
 /// Most actors kept in the in-memory actor cache before it is cleared.
 const ACTOR_CACHE_MAX: usize = 500_000;
@@ -360,6 +363,7 @@ impl SqliteStore {
                         .query_map(params![e.id, text_hash], |r| r.get::<_, i64>(0))?
                         .filter_map(|r| r.ok())
                         .any(same_media);
+                let same_version_added = !same;
                 if !same {
                     let seq = self.next_seq();
                     let v = e.versions + 1;
@@ -372,7 +376,9 @@ impl SqliteStore {
                     out.new_versions += 1;
                 }
                 let rich = richness(p);
+                let mut enriched = false;
                 if !p.partial && rich > e.richness {
+                    enriched = true;
                     for t in ["hashtags", "mentions", "urls", "media", "interactions"] {
                         self.conn
                             .prepare_cached(&format!("DELETE FROM {t} WHERE post_id = ?1"))?
@@ -394,12 +400,30 @@ impl SqliteStore {
                         ])?;
                 }
                 if e.incomplete {
-                    self.conn
+                    let n = self
+                        .conn
                         .prepare_cached(
                             "UPDATE posts SET author_id = coalesce(author_id, ?2), created_at = coalesce(created_at, ?3),
-                             lang = coalesce(lang, ?4) WHERE id = ?1",
+                             lang = coalesce(lang, ?4) WHERE id = ?1
+                             AND ((author_id IS NULL AND ?2 IS NOT NULL) OR (created_at IS NULL AND ?3 IS NOT NULL)
+                                  OR (lang IS NULL AND ?4 IS NOT NULL))",
                         )?
                         .execute(params![e.id, author, p.created_at, p.lang])?;
+                    enriched |= n > 0;
+                }
+                if enriched && !same_version_added {
+                    // Derived data (the search index, detectors) follow the
+                    // change sequence: give the post's latest version a new one.
+                    let seq = self.next_seq();
+                    self.conn
+                        .prepare_cached(
+                            "UPDATE post_versions SET seq = ?2 WHERE post_id = ?1
+                             AND version = (SELECT versions FROM posts WHERE id = ?1)",
+                        )?
+                        .execute(params![e.id, seq])?;
+                    self.conn
+                        .prepare_cached("UPDATE posts SET seq = ?2 WHERE id = ?1")?
+                        .execute(params![e.id, seq])?;
                 }
                 if e.embedded && !p.embedded {
                     self.conn
@@ -1308,5 +1332,63 @@ mod metrics_tests {
             .map(|r| r.unwrap())
             .collect();
         assert_eq!(rows, vec![(caps[0], 1), (caps[2], 5)]);
+    }
+}
+
+#[cfg(test)]
+mod seq_tests {
+    use super::*;
+    use tarjuman_model::{Platform, PostLink};
+
+    #[test]
+    fn enrichment_moves_the_post_to_a_new_seq() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(d.path()).unwrap();
+        let info = CaptureInfo {
+            file_name: "a".into(),
+            bytes: 1,
+            quick_key: "a".into(),
+            format: "csv".into(),
+        };
+        let CaptureStart::New(c) = s.begin_capture(&info).unwrap() else {
+            panic!()
+        };
+        let mut lite = PostRecord::new(
+            Platform::X,
+            "x:2".into(),
+            "2".into(),
+            ActorRecord::bare("x:1"),
+        );
+        lite.text = "RT @b: hi".into();
+        let one = |p: &PostRecord| Batch {
+            records: vec![(1, Record::Post(Box::new(p.clone())))],
+            ..Batch::default()
+        };
+        s.write_batch(c, "a", &one(&lite)).unwrap();
+        let seq0 = s.max_seq().unwrap();
+        // Seeing it again unchanged does not move it.
+        s.write_batch(c, "a", &one(&lite)).unwrap();
+        assert_eq!(s.max_seq().unwrap(), seq0);
+        // A richer copy (the repost's original author, a language) does.
+        let mut full = lite.clone();
+        full.repost_of = Some(PostLink {
+            post: "x:1".into(),
+            actor: Some("x:9".into()),
+        });
+        full.lang = Some("en".into());
+        s.write_batch(c, "a", &one(&full)).unwrap();
+        let seq1 = s.max_seq().unwrap();
+        assert!(seq1 > seq0);
+        let v: i64 = s
+            .conn
+            .query_row(
+                "SELECT seq FROM post_versions WHERE post_id = 1 AND version = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(v, seq1);
+        s.write_batch(c, "a", &one(&full)).unwrap();
+        assert_eq!(s.max_seq().unwrap(), seq1, "nothing new the second time");
     }
 }

@@ -91,6 +91,8 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             o.platform, o.id, o.handle, o.side
         );
     }
+    // Keep the search index in step with the store (issue 3).
+    super::search::after_ingest(&store, &ctx.data);
     println!("\nnext: tarjuman stats --json, or ingest your own files with tarjuman ingest PATH");
     Ok(if failed.is_empty() {
         ExitCode::SUCCESS

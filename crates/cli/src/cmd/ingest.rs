@@ -62,6 +62,10 @@ pub struct Args {
     /// Problems printed per file before the rest are only counted.
     #[arg(long, default_value_t = 10)]
     pub show_problems: usize,
+    /// Run the event detectors after ingest (as `tarjuman detect` would;
+    /// with --json its summary is a second JSON line).
+    #[arg(long)]
+    pub detect: bool,
 }
 
 /// The closing summary (also `--json`).
@@ -240,6 +244,26 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         json_line(&s)?;
     } else {
         print_human(&s);
+    }
+    // Keep the search index in step with the store (issue 3).
+    super::search::after_ingest(&store, &ctx.data);
+    drop(store);
+    if a.detect {
+        let d = super::detect::Args {
+            rebuild: false,
+            only: Vec::new(),
+            config: None,
+            json: a.json,
+            notify: Vec::new(),
+            notify_command: Vec::new(),
+            notify_timeout: 10,
+            notify_attempts: 3,
+        };
+        // With --json, the detectors' summary is a second JSON line.
+        let code = super::detect::run(d, ctx)?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
     }
     Ok(exit_code(&s))
 }

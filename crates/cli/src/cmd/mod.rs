@@ -1,10 +1,20 @@
 //! One module per subcommand.
 
+pub mod actors;
+pub mod coord;
 pub mod demo;
+pub mod detect;
+pub mod event;
+pub mod events;
 pub mod formats;
 pub mod gen_cmd;
+pub mod graph;
 pub mod ingest;
+pub mod reindex;
+pub mod search;
 pub mod stats;
+pub mod thread;
+pub mod watch;
 
 use anyhow::Context;
 use std::path::Path;

@@ -6,8 +6,12 @@
 //! in a comment next to each assertion.
 
 mod bad_input;
+mod coord;
 mod crash;
+mod detect;
+mod graph;
 mod ingest_real;
+mod search;
 mod store_semantics;
 
 use serde_json::Value;

@@ -1,0 +1,332 @@
+//! Clusters: groups of coordinated accounts, with their evidence.
+//!
+//! A cluster is a connected component of the coordination graph taken as
+//! undirected, over the edges that passed `min_weight` (self-loops do not
+//! join anyone), with at least two members. For each cluster:
+//!
+//! - **members**: node id, ref, handle, and how many coordinated actions
+//!   each took;
+//! - **actions**: the distinct messages of members that matched a message
+//!   of another member joined to them by a kept edge, in either direction
+//!   (a second pass of the matcher collects them);
+//! - **time span**: the first and last of those messages (`created_at`);
+//! - **shared content**: the keys most often behind those actions (the
+//!   retweeted posts, URLs, texts, replied-to posts or hashtags) with counts;
+//!   for co-similar and co-post, sample texts instead;
+//! - **score**: `density × weight / members`, where `weight` is the sum of
+//!   the cluster's directed edge weights and `density` the share of ordered
+//!   member pairs joined by an edge, `edges / (n (n − 1))`. A group whose
+//!   members all echo each other many times scores high; a long chain of
+//!   accounts that each met once scores low. Clusters are listed by score.
+
+use super::load::Corpus;
+use super::networks::{Sink, pair};
+use super::{CoordError, Coordination, Network};
+use rusqlite::Connection;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
+
+/// A member of a cluster.
+#[derive(Clone, Debug, Serialize)]
+pub struct Member {
+    /// The node id (native user id).
+    pub id: String,
+    /// The actor's ref.
+    #[serde(rename = "ref")]
+    pub actor_ref: String,
+    /// The handle, when known.
+    pub handle: Option<String>,
+    /// The member's coordinated actions.
+    pub actions: usize,
+}
+
+/// Content behind a cluster's actions.
+#[derive(Clone, Debug, Serialize)]
+pub struct Shared {
+    /// What it is: `post` (a retweeted or replied-to post), `url`, `text`,
+    /// `hashtag`.
+    pub kind: &'static str,
+    /// The post ref or id, URL, normalised text or hashtag.
+    pub content: String,
+    /// How many of the cluster's actions share it.
+    pub count: usize,
+}
+
+/// A post that is one of a cluster's actions.
+#[derive(Clone, Debug, Serialize)]
+pub struct Sample {
+    /// The post's ref.
+    #[serde(rename = "ref")]
+    pub post_ref: String,
+    /// Its author's node id.
+    pub author: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// One group of coordinated accounts.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cluster {
+    /// 1 for the highest score, then 2, 3…
+    pub cluster: usize,
+    /// See the module docs.
+    pub score: f64,
+    /// Members, most actions first.
+    pub members: Vec<Member>,
+    /// Distinct coordinated messages.
+    pub actions: usize,
+    /// The first action (RFC 3339, UTC).
+    pub first: Option<String>,
+    /// The last action.
+    pub last: Option<String>,
+    /// Seconds from the first action to the last.
+    pub span_seconds: i64,
+    /// Directed edges inside the cluster.
+    pub edges: usize,
+    /// The sum of their weights.
+    pub weight: u64,
+    /// `edges / (n (n − 1))`.
+    pub density: f64,
+    /// The keys most shared by the actions (up to 5).
+    pub shared: Vec<Shared>,
+    /// Up to 3 example posts.
+    pub samples: Vec<Sample>,
+}
+
+fn find(parent: &mut [u32], mut x: u32) -> u32 {
+    while parent[x as usize] != x {
+        let p = parent[x as usize];
+        parent[x as usize] = parent[p as usize];
+        x = p;
+    }
+    x
+}
+
+/// Marks the messages behind kept, non-loop edges.
+struct Evidence<'a> {
+    edges: &'a FxHashSet<u64>,
+    action: Vec<bool>,
+}
+
+impl Sink for Evidence<'_> {
+    fn matched(&mut self, msg: u32, user: u32, other: u32) {
+        if user != other
+            && (self.edges.contains(&pair(user, other)) || self.edges.contains(&pair(other, user)))
+        {
+            self.action[msg as usize] = true;
+        }
+    }
+}
+
+fn rfc3339(t: i64) -> Option<String> {
+    chrono::DateTime::from_timestamp(t, 0).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+fn shared_kind(n: Network) -> &'static str {
+    match n {
+        Network::CoRetweet | Network::CoReply => "post",
+        Network::CoLink => "url",
+        Network::CoHashtag => "hashtag",
+        _ => "text",
+    }
+}
+
+/// Groups the accounts of `co` into clusters, reading sample texts from the
+/// store.
+pub fn clusters(conn: &Connection, co: &Coordination) -> Result<Vec<Cluster>, CoordError> {
+    let c: &Corpus = &co.corpus;
+    let n_users = c.users.len();
+    let mut parent: Vec<u32> = (0..n_users as u32).collect();
+    let mut kept: FxHashSet<u64> = FxHashSet::default();
+    for e in co.edges.iter().filter(|e| e.source != e.target) {
+        kept.insert(pair(e.source, e.target));
+        let (a, b) = (find(&mut parent, e.source), find(&mut parent, e.target));
+        if a != b {
+            parent[a as usize] = b;
+        }
+    }
+    // Components of two or more members.
+    let mut comp_of: Vec<Option<usize>> = vec![None; n_users];
+    let mut roots: FxHashMap<u32, usize> = FxHashMap::default();
+    let mut members: Vec<Vec<u32>> = Vec::new();
+    let mut in_edge = vec![false; n_users];
+    for e in co.edges.iter().filter(|e| e.source != e.target) {
+        in_edge[e.source as usize] = true;
+        in_edge[e.target as usize] = true;
+    }
+    for u in 0..n_users as u32 {
+        if !in_edge[u as usize] {
+            continue;
+        }
+        let r = find(&mut parent, u);
+        let k = *roots.entry(r).or_insert_with(|| {
+            members.push(Vec::new());
+            members.len() - 1
+        });
+        members[k].push(u);
+        comp_of[u as usize] = Some(k);
+    }
+    let n_clusters = members.len();
+    if n_clusters == 0 {
+        return Ok(Vec::new());
+    }
+
+    // Evidence: which messages are coordinated actions.
+    let mut ev = Evidence {
+        edges: &kept,
+        action: vec![false; c.msgs.len()],
+    };
+    super::run_matches(
+        c,
+        co.params.network,
+        co.window,
+        co.params.similarity,
+        co.params.min_tokens,
+        &mut ev,
+    );
+    let action = ev.action;
+
+    let mut actions = vec![0usize; n_clusters];
+    let mut user_actions = vec![0usize; n_users];
+    let mut span: Vec<Option<(i64, i64)>> = vec![None; n_clusters];
+    let mut first_msgs: Vec<Vec<u32>> = vec![Vec::new(); n_clusters];
+    for (i, m) in c.msgs.iter().enumerate() {
+        if !action[i] {
+            continue;
+        }
+        let Some(k) = comp_of[m.user as usize] else {
+            continue;
+        };
+        actions[k] += 1;
+        user_actions[m.user as usize] += 1;
+        span[k] = Some(match span[k] {
+            None => (m.created_at, m.created_at),
+            Some((a, b)) => (a.min(m.created_at), b.max(m.created_at)),
+        });
+        if first_msgs[k].len() < 3 {
+            first_msgs[k].push(i as u32);
+        }
+    }
+    // Shared keys.
+    let mut key_counts: FxHashMap<(usize, u32), usize> = FxHashMap::default();
+    let mut key_first: FxHashMap<(usize, u32), u32> = FxHashMap::default();
+    for &(key, m) in &c.events {
+        if !action[m as usize] {
+            continue;
+        }
+        if let Some(k) = comp_of[c.msgs[m as usize].user as usize] {
+            *key_counts.entry((k, key)).or_insert(0) += 1;
+            key_first.entry((k, key)).or_insert(m);
+        }
+    }
+    let mut shared: Vec<Vec<(usize, u32)>> = vec![Vec::new(); n_clusters];
+    for (&(k, key), &n) in &key_counts {
+        shared[k].push((n, key));
+    }
+    // Edge totals.
+    let mut edges = vec![0usize; n_clusters];
+    let mut weight = vec![0u64; n_clusters];
+    for e in co.edges.iter().filter(|e| e.source != e.target) {
+        if let Some(k) = comp_of[e.source as usize] {
+            edges[k] += 1;
+            weight[k] += u64::from(e.weight);
+        }
+    }
+
+    let mut post_stmt = conn.prepare("SELECT ref, text FROM posts WHERE id = ?1")?;
+    let mut out = Vec::with_capacity(n_clusters);
+    for k in 0..n_clusters {
+        let n = members[k].len();
+        let density = edges[k] as f64 / (n as f64 * (n as f64 - 1.0));
+        let score = density * weight[k] as f64 / n as f64;
+        let mut ms: Vec<Member> = members[k]
+            .iter()
+            .map(|&u| Member {
+                id: co.node_id(u).to_string(),
+                actor_ref: c.users[u as usize].actor_ref.clone(),
+                handle: c.users[u as usize].handle.clone(),
+                actions: user_actions[u as usize],
+            })
+            .collect();
+        ms.sort_by(|a, b| b.actions.cmp(&a.actions).then_with(|| a.id.cmp(&b.id)));
+        let mut sh = std::mem::take(&mut shared[k]);
+        sh.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| c.key_names[a.1 as usize].cmp(&c.key_names[b.1 as usize]))
+        });
+        sh.truncate(5);
+        // Samples: the first action behind each top key, else the earliest.
+        let mut sample_msgs: Vec<u32> = Vec::new();
+        for &(_, key) in &sh {
+            if let Some(&m) = key_first.get(&(k, key))
+                && !sample_msgs.contains(&m)
+                && sample_msgs.len() < 3
+            {
+                sample_msgs.push(m);
+            }
+        }
+        if sample_msgs.is_empty() {
+            sample_msgs = first_msgs[k].clone();
+        }
+        let mut samples = Vec::new();
+        for m in sample_msgs {
+            let msg = c.msgs[m as usize];
+            let row: Option<(String, String)> = post_stmt
+                .query_row([msg.post_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .ok();
+            if let Some((post_ref, text)) = row {
+                samples.push(Sample {
+                    post_ref,
+                    author: co.node_id(msg.user).to_string(),
+                    text,
+                });
+            }
+        }
+        let (first, last) = span[k].unwrap_or((0, 0));
+        out.push(Cluster {
+            cluster: 0,
+            score,
+            members: ms,
+            actions: actions[k],
+            first: span[k].and_then(|_| rfc3339(first)),
+            last: span[k].and_then(|_| rfc3339(last)),
+            span_seconds: last - first,
+            edges: edges[k],
+            weight: weight[k],
+            density,
+            shared: sh
+                .into_iter()
+                .map(|(count, key)| Shared {
+                    kind: shared_kind(co.params.network),
+                    content: c.key_names[key as usize].clone(),
+                    count,
+                })
+                .collect(),
+            samples,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| b.members.len().cmp(&a.members.len()))
+            .then_with(|| a.members[0].id.cmp(&b.members[0].id))
+    });
+    for (i, cl) in out.iter_mut().enumerate() {
+        cl.cluster = i + 1;
+    }
+    Ok(out)
+}
+
+/// The cluster number of each account (`0` when in none), for exports.
+pub fn membership(co: &Coordination, clusters: &[Cluster]) -> Vec<usize> {
+    let mut by_id: FxHashMap<&str, usize> = FxHashMap::default();
+    for cl in clusters {
+        for m in &cl.members {
+            by_id.insert(m.id.as_str(), cl.cluster);
+        }
+    }
+    co.node_ids
+        .iter()
+        .map(|id| by_id.get(id.as_str()).copied().unwrap_or(0))
+        .collect()
+}

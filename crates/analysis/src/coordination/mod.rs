@@ -1,0 +1,403 @@
+//! # Coordinated behaviour: who acts in concert
+//!
+//! A *coordination network* links two accounts when they repeatedly do the
+//! same thing within a short time of each other: retweet the same post
+//! (co-retweet), post the same text (co-tweet) or nearly the same text
+//! (co-similar), share the same URL (co-link), reply to the same post
+//! (co-reply), use the same hashtag (co-hashtag), or simply post at the same
+//! time (co-post). The rules are those of the Coordination Network Toolkit
+//! (QUT Digital Observatory, HEAD `daa0e11`), and `--compat cnt`
+//! ([`Mode::Cnt`]) reproduces its edge tables exactly:
+//!
+//! - two *different* messages match when they share the network's key and
+//!   `|Δt| ≤ window` (inclusive; computed as the toolkit's SQL does);
+//! - the directed weight `A → B` is the number of distinct messages of `A`
+//!   with at least one matching message of `B`; weights can be asymmetric;
+//! - `min_weight` is applied to each direction on its own;
+//! - `A → A` (two matching messages of one account) is a self-loop, kept
+//!   only when asked for.
+//!
+//! Reposts (retweets, and in default mode Telegram forwards) take part in
+//! co-retweet and co-post only; their URLs are not recorded.
+//!
+//! The pieces, in the order data flows:
+//! [`load`] reads the store into time-sorted compact records;
+//! [`networks`] sweeps each key's messages with a bounded window;
+//! [`similar`] finds co-similar pairs with an exact prefix filter;
+//! [`cnt`] is the toolkit's tokenizer and normaliser;
+//! [`window`] estimates `--window auto`;
+//! [`clusters`] groups coordinated accounts and gathers evidence;
+//! [`export`] writes CSV, GraphML, GEXF and JSON.
+//! `docs/COORDINATION.md` is the user's guide.
+//!
+//! ```
+//! use tarjuman_analysis::coordination::{compute, Network, Params, Window};
+//! // The store's tables, reduced to the columns coordination reads.
+//! let conn = rusqlite::Connection::open_in_memory().unwrap();
+//! # conn.execute_batch("
+//! #   CREATE TABLE actors (id INTEGER PRIMARY KEY, ref TEXT, platform TEXT, native_id TEXT, handle TEXT);
+//! #   CREATE TABLE posts (id INTEGER PRIMARY KEY, ref TEXT, platform TEXT, native_id TEXT, author_id INTEGER,
+//! #       created_at INTEGER, kind TEXT, repost_of TEXT, reply_to TEXT, forwarded_from INTEGER, text TEXT,
+//! #       embedded INTEGER, first_capture INTEGER);
+//! #   CREATE TABLE post_versions (post_id INTEGER, version INTEGER, capture_id INTEGER, raw_zstd BLOB);
+//! #   CREATE TABLE captures (id INTEGER PRIMARY KEY, format TEXT);
+//! #   INSERT INTO actors VALUES (1, 'x:11', 'x', '11', 'a'), (2, 'x:22', 'x', '22', 'b'), (3, 'x:33', 'x', '33', 'c');
+//! #   INSERT INTO posts VALUES
+//! #     (1, 'x:1', 'x', '1', 1, 1000, 'repost', 'x:9', NULL, NULL, '', 0, 1),
+//! #     (2, 'x:2', 'x', '2', 2, 1030, 'repost', 'x:9', NULL, NULL, '', 0, 1),
+//! #     (3, 'x:3', 'x', '3', 3, 5000, 'repost', 'x:9', NULL, NULL, '', 0, 1);
+//! # ").unwrap();
+//! // Three accounts retweet post x:9; two of them within a minute.
+//! let params = Params {
+//!     network: Network::CoRetweet,
+//!     window: Window::Seconds(60.0),
+//!     min_weight: 1,
+//!     ..Params::default()
+//! };
+//! let co = compute(&conn, &params).unwrap();
+//! let edges: Vec<(&str, &str, u32)> = co
+//!     .edges
+//!     .iter()
+//!     .map(|e| (co.node_id(e.source), co.node_id(e.target), e.weight))
+//!     .collect();
+//! assert_eq!(edges, [("11", "22", 1), ("22", "11", 1)]);
+//! ```
+
+pub mod clusters;
+pub mod cnt;
+mod cnt_tables;
+pub mod export;
+pub mod load;
+pub mod networks;
+pub mod similar;
+pub mod window;
+
+use load::Corpus;
+use networks::{Counter, Sink, unpair};
+use rusqlite::Connection;
+use serde::Serialize;
+use tarjuman_model::Platform;
+
+/// Errors of the coordination analyses.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoordError {
+    /// The database said no.
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// Writing the output failed.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// A parameter is not usable, or the data cannot answer (no window can
+    /// be estimated).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The kinds of coordination network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Network {
+    /// Same normalised text (non-reposts).
+    CoTweet,
+    /// Token sets with Jaccard similarity ≥ the threshold (non-reposts).
+    CoSimilar,
+    /// Reposts of the same post.
+    CoRetweet,
+    /// The same URL (non-reposts).
+    CoLink,
+    /// Replies to the same post (non-reposts).
+    CoReply,
+    /// Any two messages in the window.
+    CoPost,
+    /// The same hashtag, lower-cased (non-reposts); tarjuman's own.
+    CoHashtag,
+}
+
+impl Network {
+    /// Every network, in the order the CLI lists them.
+    pub const ALL: [Network; 7] = [
+        Network::CoTweet,
+        Network::CoSimilar,
+        Network::CoRetweet,
+        Network::CoLink,
+        Network::CoReply,
+        Network::CoPost,
+        Network::CoHashtag,
+    ];
+
+    /// The name used on the command line (`co-retweet`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Network::CoTweet => "co-tweet",
+            Network::CoSimilar => "co-similar",
+            Network::CoRetweet => "co-retweet",
+            Network::CoLink => "co-link",
+            Network::CoReply => "co-reply",
+            Network::CoPost => "co-post",
+            Network::CoHashtag => "co-hashtag",
+        }
+    }
+
+    /// Parses a name: ours (`co-retweet`) or the toolkit's (`co_retweet`,
+    /// `co_similar_tweet`).
+    pub fn parse(s: &str) -> Option<Network> {
+        let s = s.trim().to_ascii_lowercase().replace('_', "-");
+        if s == "co-similar-tweet" {
+            return Some(Network::CoSimilar);
+        }
+        Network::ALL.into_iter().find(|n| n.name() == s)
+    }
+}
+
+/// Whose text, time and URL rules apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// tarjuman's: text through the shared multilingual normaliser, so
+    /// Arabic, Persian and Hebrew spelling variants match; URLs as stored.
+    #[default]
+    Default,
+    /// The Coordination Network Toolkit's, exactly (see [`load`] and [`cnt`]).
+    Cnt,
+}
+
+/// The time window.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Window {
+    /// A fixed window in seconds.
+    Seconds(f64),
+    /// Estimated from the data ([`window`]).
+    Auto,
+}
+
+/// The parameters of one run.
+#[derive(Clone, Debug)]
+pub struct Params {
+    /// Which network.
+    pub network: Network,
+    /// The window; default 60 s.
+    pub window: Window,
+    /// Edges lighter than this are dropped, per direction; default 2.
+    pub min_weight: u32,
+    /// Co-similar: the Jaccard threshold; default 0.8.
+    pub similarity: f64,
+    /// Co-similar: documents with fewer tokens score 0; default 1.
+    pub min_tokens: usize,
+    /// Keep `A → A` edges.
+    pub self_loops: bool,
+    /// Default or toolkit rules.
+    pub mode: Mode,
+    /// Only posts of this platform.
+    pub platform: Option<Platform>,
+    /// Only posts created at or after this Unix time.
+    pub since: Option<i64>,
+    /// Only posts created before this Unix time.
+    pub until: Option<i64>,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            network: Network::CoRetweet,
+            window: Window::Seconds(60.0),
+            min_weight: 2,
+            similarity: 0.8,
+            min_tokens: 1,
+            self_loops: false,
+            mode: Mode::Default,
+            platform: None,
+            since: None,
+            until: None,
+        }
+    }
+}
+
+/// A directed, weighted edge between two accounts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    /// The account whose messages are counted: an index into
+    /// [`Corpus::users`].
+    pub source: u32,
+    /// The account that matched them.
+    pub target: u32,
+    /// How many distinct messages of `source` had a match by `target`.
+    pub weight: u32,
+}
+
+/// The result of one run: the coordination graph and what it was made of.
+#[derive(Debug)]
+pub struct Coordination {
+    /// The parameters asked for.
+    pub params: Params,
+    /// The window used, in seconds (estimated with `Window::Auto`).
+    pub window: f64,
+    /// How the window was estimated, with `Window::Auto`.
+    pub auto: Option<window::AutoWindow>,
+    /// The messages, accounts and keys compared.
+    pub corpus: Corpus,
+    /// Each account's node id in exports: its native id, or its ref when two
+    /// accounts of the run share a native id (default mode, several
+    /// platforms or CSV files).
+    pub node_ids: Vec<String>,
+    /// The edges that passed `min_weight` (and the self-loop choice), sorted
+    /// by source node id, then target node id.
+    pub edges: Vec<Edge>,
+    /// Seconds spent reading the store.
+    pub load_seconds: f64,
+    /// Seconds spent matching and weighing.
+    pub match_seconds: f64,
+}
+
+impl Coordination {
+    /// The node id of account `u`.
+    pub fn node_id(&self, u: u32) -> &str {
+        self.node_ids.get(u as usize).map_or("", String::as_str)
+    }
+}
+
+/// Runs the matcher of `network` over `corpus`.
+pub(crate) fn run_matches(
+    c: &Corpus,
+    network: Network,
+    window: f64,
+    similarity: f64,
+    min_tokens: usize,
+    sink: &mut dyn Sink,
+) {
+    match network {
+        Network::CoPost => networks::match_all(c, window, sink),
+        Network::CoSimilar => similar::match_similar(
+            c,
+            &similar::SimParams {
+                threshold: similarity,
+                min_tokens,
+                window,
+            },
+            sink,
+        ),
+        _ => networks::match_keys(c, window, sink),
+    }
+}
+
+/// Computes one coordination network from the store.
+pub fn compute(conn: &Connection, p: &Params) -> Result<Coordination, CoordError> {
+    if let Window::Seconds(w) = p.window
+        && !(w.is_finite() && w >= 0.0)
+    {
+        return Err(CoordError::Invalid(format!(
+            "the window must be a number of seconds ≥ 0, not {w}"
+        )));
+    }
+    if !p.similarity.is_finite() {
+        return Err(CoordError::Invalid(
+            "the similarity must be a number".into(),
+        ));
+    }
+    if p.window == Window::Auto && p.network == Network::CoPost {
+        return Err(CoordError::Invalid(
+            "--window auto needs shared objects (posts, URLs, texts, hashtags); co-post has none: give the window in seconds".into(),
+        ));
+    }
+    let started = std::time::Instant::now();
+    let corpus = load::load(
+        conn,
+        &load::LoadOptions {
+            network: p.network,
+            mode: p.mode,
+            platform: p.platform,
+            since: p.since,
+            until: p.until,
+        },
+    )?;
+    let load_seconds = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    let (window, auto) = match p.window {
+        Window::Seconds(w) => (w, None),
+        Window::Auto => {
+            let est = match p.network {
+                Network::CoSimilar => window::estimate_tokens(&corpus),
+                _ => window::estimate_keys(&corpus),
+            };
+            let est = est.ok_or_else(|| {
+                CoordError::Invalid(format!(
+                    "cannot estimate a window: no object is shared twice in the {} messages",
+                    corpus.msgs.len()
+                ))
+            })?;
+            (est.seconds, Some(est))
+        }
+    };
+    let mut counter = Counter::default();
+    run_matches(
+        &corpus,
+        p.network,
+        window,
+        p.similarity,
+        p.min_tokens,
+        &mut counter,
+    );
+    let node_ids = node_ids(&corpus);
+    let mut edges: Vec<Edge> = counter
+        .weights
+        .into_iter()
+        .map(|(k, weight)| {
+            let (source, target) = unpair(k);
+            Edge {
+                source,
+                target,
+                weight,
+            }
+        })
+        .filter(|e| e.weight >= p.min_weight && (p.self_loops || e.source != e.target))
+        .collect();
+    edges.sort_unstable_by(|a, b| {
+        let id = |u: u32| node_ids[u as usize].as_str();
+        id(a.source)
+            .cmp(id(b.source))
+            .then_with(|| id(a.target).cmp(id(b.target)))
+    });
+    Ok(Coordination {
+        params: p.clone(),
+        window,
+        auto,
+        corpus,
+        node_ids,
+        edges,
+        load_seconds,
+        match_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Native ids, or refs where two accounts share a native id.
+fn node_ids(c: &Corpus) -> Vec<String> {
+    let mut count: rustc_hash::FxHashMap<&str, u32> = Default::default();
+    for u in &c.users {
+        *count.entry(u.id.as_str()).or_insert(0) += 1;
+    }
+    c.users
+        .iter()
+        .map(|u| {
+            if count.get(u.id.as_str()).copied().unwrap_or(0) > 1 {
+                u.actor_ref.clone()
+            } else {
+                u.id.clone()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn network_names() {
+        for n in Network::ALL {
+            assert_eq!(Network::parse(n.name()), Some(n));
+        }
+        assert_eq!(Network::parse("co_similar_tweet"), Some(Network::CoSimilar));
+        assert_eq!(Network::parse("co_retweet"), Some(Network::CoRetweet));
+        assert_eq!(Network::parse("co-nothing"), None);
+    }
+}

@@ -1,0 +1,503 @@
+//! `reaction-wave`: a watched actor's post draws far more reactions than
+//! that actor's posts usually draw at the same age.
+//!
+//! **What it detects.** For each post by a watched actor, its reactions in
+//! the `horizon_hours` after it: replies, quotes and reposts of it; posts
+//! linking to it (an X `/status/<id>` URL); and posts mentioning its author
+//! by @handle or by alias, attributed to the author's latest post before
+//! them. Each reacting post counts once, and the author's own posts not at
+//! all. The reactions are counted in 15-minute bins of *post age*. The
+//! baseline is the actor's own: at each age, the median cumulative count of
+//! its previous `baseline_posts` posts (at least `min_history_posts` of
+//! them, else the post is not judged), never below `min_baseline`. At ages
+//! 30 min, 1, 2, 4, 8, 16 and 24 hours (up to the horizon), the post is a
+//! wave when its cumulative count is at least `min_reactions`, at least
+//! `min_ratio` times the baseline, and the Poisson tail P(X ≥ count |
+//! baseline) is at most `max_p`. This is CrowdTangle's "overperforming"
+//! idea, with a robust baseline and a test.
+//!
+//! **Why it matters.** A statement that sets off a storm (a threat, a
+//! provocation, a leaked document) shows as a wave before anyone writes
+//! about it. Who reacts, and from which side, says what kind of storm.
+//!
+//! **Evidence it attaches.** The post (`trigger`), then its first reactions
+//! in time order (`reaction`, noted with the kind), up to `max_evidence`.
+//! `actors`: the author, then the most active reacting accounts (up to 10).
+//! `detail`: `size` (reactions within the horizon), `peak` (the busiest
+//! 15-minute bin and its count), the checkpoint that fired with its
+//! baseline, `ratio` and `p`, reactions by `kinds`, reacting accounts
+//! `by_side` (watchlist sides, `none` for the rest) and `opposing_share`
+//! (the share of reacting accounts on a side opposed to the author's).
+//!
+//! **Time.** The start is the first reaction of the first age bin that is
+//! itself elevated (2 reactions or more, and `min_ratio` times the
+//! baseline's increase over that bin, at least `min_baseline` / 96); when no
+//! single bin is, the first reaction. The end is the last reaction of the
+//! last such bin.
+//!
+//! **Score.** The ratio at the checkpoint that fired first.
+//!
+//! **Parameters** (`[detectors.reaction-wave]`): `horizon_hours` (24),
+//! `baseline_posts` (30), `min_history_posts` (5), `min_reactions` (20),
+//! `min_ratio` (5.0), `max_p` (1e-9), `min_baseline` (2.0), `max_evidence`
+//! (30).
+
+use super::burst::{median, poisson_tail};
+use crate::events::{Event, Evidence, rfc3339};
+use crate::matcher::Names;
+use crate::{ConfigError, Detector, Error, Registration, Scan, Watchlists};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// The registry entry.
+pub const REG: Registration = Registration {
+    name: "reaction-wave",
+    about: "a watched actor's post draws far more reactions than its posts usually do at the same age",
+    build,
+};
+
+const BIN: i64 = 900;
+/// Checkpoints, in 15-minute bins after the post (the cumulative count at
+/// the end of bin j covers ages up to (j + 1) × 15 min).
+const CHECKPOINTS: &[usize] = &[1, 3, 7, 15, 31, 63, 95];
+
+/// `[detectors.reaction-wave]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Params {
+    /// How long after a post reactions count (1 to 24 hours... or more).
+    pub horizon_hours: u32,
+    /// Previous posts of the actor used as the baseline.
+    pub baseline_posts: usize,
+    /// Fewest previous posts for a post to be judged.
+    pub min_history_posts: usize,
+    /// Fewest reactions.
+    pub min_reactions: u32,
+    /// Fewest times the baseline.
+    pub min_ratio: f64,
+    /// Largest Poisson tail probability.
+    pub max_p: f64,
+    /// Floor of the cumulative baseline.
+    pub min_baseline: f64,
+    /// Most evidence posts.
+    pub max_evidence: usize,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            horizon_hours: 24,
+            baseline_posts: 30,
+            min_history_posts: 5,
+            min_reactions: 20,
+            min_ratio: 5.0,
+            max_p: 1e-9,
+            min_baseline: 2.0,
+            max_evidence: 30,
+        }
+    }
+}
+
+struct Wave {
+    params: Params,
+}
+
+fn build(w: &Watchlists) -> Result<Box<dyn Detector>, ConfigError> {
+    let p: Params = super::params(w, REG.name)?;
+    if !(p.max_p > 0.0 && p.max_p <= 1.0)
+        || p.min_ratio < 1.0
+        || p.horizon_hours == 0
+        || p.baseline_posts == 0
+    {
+        return Err(ConfigError::at(
+            &w.file,
+            &w.source,
+            w.detector_spans.get(REG.name).cloned(),
+            "[detectors.reaction-wave]: max_p must be in (0, 1], min_ratio at least 1, horizon_hours and baseline_posts at least 1".into(),
+        ));
+    }
+    Ok(Box::new(Wave { params: p }))
+}
+
+/// A watched post.
+struct Trigger {
+    post_ref: String,
+    native_id: String,
+    author: i64,
+    at: i64,
+    seq: i64,
+}
+
+/// A reaction: time, reacting post ref, its author id, kind.
+type Reaction = (i64, String, i64, &'static str);
+
+impl Detector for Wave {
+    fn params(&self) -> serde_json::Value {
+        serde_json::to_value(&self.params).unwrap_or_default()
+    }
+
+    fn detect(&mut self, scan: &Scan<'_>, out: &mut Vec<Event>) -> Result<(), Error> {
+        let conn = scan.conn;
+        if scan.resolved.actors.is_empty() {
+            return Ok(());
+        }
+        let horizon = i64::from(self.params.horizon_hours) * 3600;
+        let nbins = (horizon / BIN).max(1) as usize;
+        // Watched posts, per author in time order.
+        let mut triggers: Vec<Trigger> = Vec::new();
+        let mut st = conn.prepare_cached(
+            "SELECT ref, native_id, created_at, seq FROM posts WHERE author_id = ?1 AND created_at IS NOT NULL AND kind != 'repost' ORDER BY created_at, ref",
+        )?;
+        for a in &scan.resolved.actors {
+            for r in st.query_map([a.id], |r| {
+                Ok(Trigger {
+                    post_ref: r.get(0)?,
+                    native_id: r.get(1)?,
+                    author: a.id,
+                    at: r.get(2)?,
+                    seq: r.get(3)?,
+                })
+            })? {
+                triggers.push(r?);
+            }
+        }
+        let by_ref: HashMap<&str, usize> = triggers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.post_ref.as_str(), i))
+            .collect();
+        let by_native: HashMap<&str, usize> = triggers
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.post_ref.starts_with("x:"))
+            .map(|(i, t)| (t.native_id.as_str(), i))
+            .collect();
+        let mut per_author: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (i, t) in triggers.iter().enumerate() {
+            per_author.entry(t.author).or_default().push(i);
+        }
+        let mut reactions: Vec<BTreeMap<String, Reaction>> = vec![BTreeMap::new(); triggers.len()];
+        let mut touched = vec![false; triggers.len()];
+        let mut add = |i: usize, r: Reaction, seq: i64| {
+            let t = &triggers[i];
+            if r.2 == t.author || r.0 < t.at || r.0 - t.at >= horizon {
+                return;
+            }
+            if seq > scan.since && seq <= scan.upto {
+                touched[i] = true;
+            }
+            reactions[i].entry(r.1.clone()).or_insert(r);
+        };
+        // Replies, quotes, reposts.
+        let mut st = conn.prepare(
+            "SELECT created_at, ref, author_id, reply_to, quote_of, repost_of, seq FROM posts
+             WHERE created_at IS NOT NULL AND author_id IS NOT NULL
+               AND (reply_to IS NOT NULL OR quote_of IS NOT NULL OR repost_of IS NOT NULL)",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let (at, pr, au): (i64, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let seq: i64 = r.get(6)?;
+            for (col, kind) in [(3, "reply"), (4, "quote"), (5, "repost")] {
+                let target: Option<String> = r.get(col)?;
+                if let Some(i) = target.as_deref().and_then(|t| by_ref.get(t)) {
+                    add(*i, (at, pr.clone(), au, kind), seq);
+                }
+            }
+        }
+        // Links to the post.
+        let mut st = conn.prepare(
+            "SELECT p.created_at, p.ref, p.author_id, u.canonical, p.seq FROM urls u JOIN posts p ON p.id = u.post_id
+             WHERE u.canonical LIKE '%/status/%' AND p.created_at IS NOT NULL AND p.author_id IS NOT NULL",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let url: String = r.get(3)?;
+            let id = url
+                .split("/status/")
+                .nth(1)
+                .map(|s| s.split(['/', '?']).next().unwrap_or(""))
+                .unwrap_or("");
+            if let Some(&i) = by_native.get(id) {
+                add(i, (r.get(0)?, r.get(1)?, r.get(2)?, "link"), r.get(4)?);
+            }
+        }
+        // Mentions of the author (by handle, or by alias in text), given to
+        // the author's latest post before them.
+        let latest = |author: i64, at: i64| -> Option<usize> {
+            let list = per_author.get(&author)?;
+            let k = list.partition_point(|&i| triggers[i].at <= at);
+            (k > 0).then(|| list[k - 1])
+        };
+        let mut mentions: Vec<(usize, Reaction, i64)> = Vec::new();
+        let mut st = conn.prepare_cached(
+            "SELECT p.created_at, p.ref, p.author_id, p.seq FROM interactions i JOIN posts p ON p.id = i.post_id
+             WHERE i.dst_actor = ?1 AND i.kind = 'mention' AND p.created_at IS NOT NULL AND p.author_id IS NOT NULL",
+        )?;
+        for a in &scan.resolved.actors {
+            for r in st.query_map([a.id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })? {
+                let (at, pr, au, seq) = r?;
+                if let Some(i) = latest(a.id, at) {
+                    mentions.push((i, (at, pr, au, "mention"), seq));
+                }
+            }
+        }
+        let named: Vec<(i64, Names)> = scan
+            .resolved
+            .actors
+            .iter()
+            .filter(|a| !a.aliases.is_empty())
+            .map(|a| (a.id, Names::new(&a.aliases)))
+            .collect();
+        if !named.is_empty() {
+            let mut st = conn.prepare(
+                "SELECT created_at, ref, author_id, text, seq FROM posts WHERE created_at IS NOT NULL AND author_id IS NOT NULL",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let text: String = r.get(3)?;
+                for (id, names) in &named {
+                    if names.found_in(&text) {
+                        let at: i64 = r.get(0)?;
+                        if let Some(i) = latest(*id, at) {
+                            mentions.push((i, (at, r.get(1)?, r.get(2)?, "alias"), r.get(4)?));
+                        }
+                    }
+                }
+            }
+        }
+        for (i, r, seq) in mentions {
+            add(i, r, seq);
+        }
+        for (i, t) in triggers.iter().enumerate() {
+            if t.seq > scan.since && t.seq <= scan.upto {
+                touched[i] = true;
+            }
+        }
+
+        // Cumulative curves per post.
+        let curve = |rs: &BTreeMap<String, Reaction>, at: i64| -> Vec<u32> {
+            let mut bins = vec![0u32; nbins];
+            for r in rs.values() {
+                let j = ((r.0 - at) / BIN) as usize;
+                if j < nbins {
+                    bins[j] += 1;
+                }
+            }
+            bins
+        };
+        let p = &self.params;
+        for list in per_author.values() {
+            for (k, &i) in list.iter().enumerate() {
+                if !touched[i] || k < p.min_history_posts {
+                    continue;
+                }
+                let t = &triggers[i];
+                let prev = &list[k.saturating_sub(p.baseline_posts)..k];
+                let prev_bins: Vec<Vec<u32>> = prev
+                    .iter()
+                    .map(|&q| curve(&reactions[q], triggers[q].at))
+                    .collect();
+                let cum = |b: &[u32], j: usize| -> u32 { b[..=j].iter().sum() };
+                let base = |j: usize| -> f64 {
+                    median(prev_bins.iter().map(|b| cum(b, j)).collect()).max(p.min_baseline)
+                };
+                let bins = curve(&reactions[i], t.at);
+                let fired = CHECKPOINTS.iter().filter(|&&j| j < nbins).find_map(|&j| {
+                    let c = cum(&bins, j);
+                    let b = base(j);
+                    if c < p.min_reactions || f64::from(c) < p.min_ratio * b {
+                        return None;
+                    }
+                    let pv = poisson_tail(u64::from(c), b);
+                    (pv <= p.max_p).then_some((j, c, b, pv))
+                });
+                let Some((j, c, b, pv)) = fired else { continue };
+                // Elevated bins: at least 2 reactions and min_ratio times
+                // the baseline's increase over that bin.
+                let floor = p.min_baseline / 96.0;
+                let elevated: Vec<usize> = (0..nbins)
+                    .filter(|&x| {
+                        let inc = (base(x) - if x == 0 { 0.0 } else { base(x - 1) }).max(floor);
+                        bins[x] >= 2 && f64::from(bins[x]) >= p.min_ratio * inc
+                    })
+                    .collect();
+                let mut rs: Vec<&Reaction> = reactions[i].values().collect();
+                rs.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+                let (from, to) = match (elevated.first(), elevated.last()) {
+                    (Some(&a), Some(&z)) => {
+                        (t.at + a as i64 * BIN, t.at + (z as i64 + 1) * BIN - 1)
+                    }
+                    _ => (t.at, t.at + horizon - 1),
+                };
+                let wave: Vec<&&Reaction> =
+                    rs.iter().filter(|r| r.0 >= from && r.0 <= to).collect();
+                let (Some(w0), Some(wn)) = (wave.first(), wave.last()) else {
+                    continue;
+                };
+                let author = scan.resolved.get(t.author);
+                let mut by_actor: BTreeMap<i64, usize> = BTreeMap::new();
+                let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+                for r in &rs {
+                    *by_actor.entry(r.2).or_default() += 1;
+                    *kinds.entry(r.3).or_default() += 1;
+                }
+                let mut by_side: BTreeMap<String, usize> = BTreeMap::new();
+                let mut opposing = 0usize;
+                for a in by_actor.keys() {
+                    let side = scan.resolved.get(*a).and_then(|x| x.side.clone());
+                    if let (Some(s), Some(mine)) = (&side, author.and_then(|x| x.side.as_ref()))
+                        && scan.watch.opposed(s, mine)
+                    {
+                        opposing += 1;
+                    }
+                    *by_side
+                        .entry(side.unwrap_or_else(|| "none".into()))
+                        .or_default() += 1;
+                }
+                let mut top: Vec<(i64, usize)> = by_actor.iter().map(|(a, n)| (*a, *n)).collect();
+                top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                let mut e = Event::new(REG.name, t.post_ref.clone());
+                e.start = w0.0;
+                e.end = wn.0;
+                let (label, aref) = crate::actor_label(conn, Some(t.author))?;
+                e.actors.push(aref);
+                for (a, _) in top.iter().take(10) {
+                    e.actors.push(crate::actor_label(conn, Some(*a))?.1);
+                }
+                e.evidence.push(Evidence {
+                    post: t.post_ref.clone(),
+                    role: "trigger".into(),
+                    at: Some(t.at),
+                    note: None,
+                });
+                for r in rs.iter().take(p.max_evidence) {
+                    e.evidence.push(Evidence {
+                        post: r.1.clone(),
+                        role: "reaction".into(),
+                        at: Some(r.0),
+                        note: Some(r.3.into()),
+                    });
+                }
+                let (peak_bin, peak) = bins
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
+                    .map_or((0, 0), |(x, c)| (x, *c));
+                let ratio = f64::from(c) / b;
+                let share = if by_actor.is_empty() {
+                    0.0
+                } else {
+                    opposing as f64 / by_actor.len() as f64
+                };
+                e.score = (ratio * 100.0).round() / 100.0;
+                let age = (j as i64 + 1) * BIN;
+                e.summary = format!(
+                    "{label}'s post drew {c} reactions within {} of posting, {:.1}× its usual {:.1} at that age; {} reactions from {} accounts in all, {:.0}% of them on an opposing side",
+                    if age % 3600 == 0 {
+                        format!("{} h", age / 3600)
+                    } else {
+                        format!("{} min", age / 60)
+                    },
+                    ratio,
+                    b,
+                    rs.len(),
+                    by_actor.len(),
+                    share * 100.0
+                );
+                e.detail = serde_json::json!({
+                    "size": rs.len(),
+                    "checkpoint_minutes": age / 60,
+                    "count_at_checkpoint": c,
+                    "baseline": b,
+                    "ratio": ratio,
+                    "p": pv,
+                    "peak": rfc3339(t.at + peak_bin as i64 * BIN),
+                    "peak_count": peak,
+                    "kinds": kinds,
+                    "accounts": by_actor.len(),
+                    "by_side": by_side,
+                    "opposing_share": share,
+                });
+                out.push(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testutil::{Fx, T0};
+
+    const WATCH: &str = "[[side]]\nname = \"state\"\nopposes = [\"armed-group\"]\n[[actor]]\nref = \"x:1\"\nside = \"state\"\n[[actor]]\nref = \"x:2\"\nside = \"armed-group\"\n";
+
+    #[test]
+    fn a_post_far_above_the_actors_usual() {
+        let mut fx = Fx::new();
+        let spox = fx.actor("x:1", "spox");
+        let group = fx.actor("x:2", "group");
+        let fans: Vec<i64> = (0..60)
+            .map(|i| fx.actor(&format!("x:{}", 100 + i), "fan"))
+            .collect();
+        let mut n = 1000;
+        // Ten ordinary posts a day apart, each drawing 3 replies in its first hour.
+        for d in 0..10 {
+            let at = T0 + d * 86_400;
+            let r = format!("x:{d}");
+            fx.post(&r, spox, at, "statement");
+            for (k, &fan) in fans.iter().take(3).enumerate() {
+                n += 1;
+                fx.post_full(
+                    &format!("x:{n}"),
+                    fan,
+                    at + 600 + k as i64 * 60,
+                    "ok",
+                    Some(&r),
+                    None,
+                );
+            }
+        }
+        // Post 11 draws 50 replies from 20 to 70 minutes after it, 10 of them
+        // from the opposing group's account.
+        let at = T0 + 10 * 86_400;
+        fx.post("x:10", spox, at, "we will strike");
+        for (k, &fan) in fans.iter().take(50).enumerate() {
+            n += 1;
+            let who = if k % 5 == 0 { group } else { fan };
+            fx.post_full(
+                &format!("x:{n}"),
+                who,
+                at + 1200 + k as i64 * 60,
+                "!!",
+                Some("x:10"),
+                None,
+            );
+        }
+        fx.detect(WATCH);
+        let ev = fx.events("reaction-wave");
+        assert_eq!(ev.len(), 1, "{ev:#?}");
+        let e = &ev[0];
+        assert_eq!(e.key, "x:10");
+        assert_eq!(e.evidence[0].post, "x:10");
+        assert_eq!(e.start, at + 1200, "the first reply");
+        assert_eq!(e.end, at + 1200 + 49 * 60);
+        assert_eq!(e.detail["size"], 50);
+        assert_eq!(e.actors[0], "x:1");
+        assert_eq!(e.actors[1], "x:2", "the group replied 10 times");
+        // 41 reacting accounts: the group and 40 fans; 1 of them opposing.
+        assert_eq!(e.detail["accounts"], 41);
+        assert_eq!(e.detail["by_side"]["armed-group"], 1);
+        // Baseline at every age: median of 3 → 3 reactions.
+        assert_eq!(e.detail["baseline"], 3.0);
+        // The ordinary posts are not waves; a rerun adds nothing.
+        assert!(fx.detect(WATCH).changed.is_empty());
+    }
+}
