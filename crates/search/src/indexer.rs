@@ -388,8 +388,8 @@ fn index_all(db: &Path, writer: &mut IndexWriter, f: &Fields) -> Result<(u64, i6
                     | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )?;
             conn.busy_timeout(Duration::from_secs(30))?;
-            // Read the file through a memory map: no copy per page.
-            let _ = conn.pragma_update(None, "mmap_size", 1i64 << 30);
+            // No memory map: mapped pages of a multi-GB store would count as
+            // this process's resident memory, which ingest keeps under 1 GB.
             let tx = conn.unchecked_transaction()?;
             let seq = store_seq(&tx);
             let mut lo = 0i64;

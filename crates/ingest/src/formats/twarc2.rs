@@ -16,8 +16,8 @@
 //! The capture scope comes from `__twarc.url`: endpoint, `query`, and
 //! `start_time` / `end_time` (see docs/FORMATS.md).
 
-use super::util::{Counted, Id, lenient_count};
-use crate::{DecodeError, DecodeOptions, Decoder, Sniff, Summary, framing, time};
+use super::util::{Counted, Id, decode_json_values, lenient_count};
+use crate::{DecodeError, DecodeOptions, Decoder, Sniff, Summary, time};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -71,29 +71,9 @@ impl Decoder for Twarc2 {
         opts: &DecodeOptions,
         out: &mut dyn RecordSink,
     ) -> Result<Summary, DecodeError> {
-        let mut c = Counted::new(out);
         let mut scope_seen: Option<String> = None;
-        let lines = {
-            let cref = std::cell::RefCell::new(&mut c);
-            framing::json_values(
-                input,
-                opts,
-                &mut |fr| {
-                    decode_value(
-                        fr.line,
-                        fr.offset,
-                        fr.bytes,
-                        &mut cref.borrow_mut(),
-                        &mut scope_seen,
-                    )
-                },
-                &mut |p| cref.borrow_mut().problem(p),
-            )?
-        };
-        Ok(Summary {
-            records: c.records,
-            problems: c.problems,
-            lines,
+        decode_json_values(input, opts, out, |line, offset, bytes, c| {
+            decode_value(line, offset, bytes, c, &mut scope_seen)
         })
     }
 }

@@ -12,8 +12,8 @@
 //! from `extended_tweet` when present. `retweeted_status` and
 //! `quoted_status` are posts of their own, marked embedded.
 
-use super::util::{Counted, Id, lenient_count};
-use crate::{DecodeError, DecodeOptions, Decoder, Sniff, Summary, framing, time};
+use super::util::{Counted, Id, decode_json_values, lenient_count};
+use crate::{DecodeError, DecodeOptions, Decoder, Sniff, Summary, time};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::io::BufRead;
@@ -59,21 +59,7 @@ impl Decoder for TwitterV1 {
         opts: &DecodeOptions,
         out: &mut dyn RecordSink,
     ) -> Result<Summary, DecodeError> {
-        let mut c = Counted::new(out);
-        let lines = {
-            let cref = std::cell::RefCell::new(&mut c);
-            framing::json_values(
-                input,
-                opts,
-                &mut |fr| decode_value(fr.line, fr.offset, fr.bytes, &mut cref.borrow_mut()),
-                &mut |p| cref.borrow_mut().problem(p),
-            )?
-        };
-        Ok(Summary {
-            records: c.records,
-            problems: c.problems,
-            lines,
-        })
+        decode_json_values(input, opts, out, decode_value)
     }
 }
 

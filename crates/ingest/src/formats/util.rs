@@ -1,6 +1,8 @@
 //! Small helpers shared by the format modules.
 
+use crate::{DecodeError, DecodeOptions, Summary, framing};
 use serde::{Deserialize, Deserializer};
+use std::io::BufRead;
 use tarjuman_model::{Flow, Problem, Record, RecordSink};
 
 /// Counts what went to the sink, so decoders can fill their [`crate::Summary`].
@@ -26,6 +28,32 @@ impl<'a> Counted<'a> {
         self.problems += 1;
         self.out.problem(p)
     }
+}
+
+/// Runs a JSON format over `input`: frames it into JSON values
+/// ([`framing::json_values`]), calls `value(line, offset, bytes, sink)` on
+/// each, counts what reaches the sink and returns the summary.
+pub(crate) fn decode_json_values(
+    input: &mut dyn BufRead,
+    opts: &DecodeOptions,
+    out: &mut dyn RecordSink,
+    mut value: impl FnMut(u64, u64, &[u8], &mut Counted<'_>) -> Flow,
+) -> Result<Summary, DecodeError> {
+    let mut c = Counted::new(out);
+    let lines = {
+        let cref = std::cell::RefCell::new(&mut c);
+        framing::json_values(
+            input,
+            opts,
+            &mut |fr| value(fr.line, fr.offset, fr.bytes, &mut cref.borrow_mut()),
+            &mut |p| cref.borrow_mut().problem(p),
+        )?
+    };
+    Ok(Summary {
+        records: c.records,
+        problems: c.problems,
+        lines,
+    })
 }
 
 /// An id that may be written as a JSON string or a JSON integer; integers
