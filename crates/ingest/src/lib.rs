@@ -27,6 +27,7 @@ pub mod formats;
 pub mod framing;
 pub mod harness;
 pub mod pipeline;
+pub mod repeats;
 pub mod time;
 
 use std::io::BufRead;

@@ -92,6 +92,14 @@ pub struct FileReport {
     pub outcome: BatchOutcome,
     /// Posts marked missing since this capture.
     pub missing_marked: u64,
+    /// Records that repeated, unchanged, a post record met earlier in the
+    /// file and were not written again (counted in `records_read`).
+    pub repeats: u64,
+    /// Seconds the store spent writing (the rest is decoding, overlapped).
+    pub write_seconds: f64,
+    /// Seconds spent rebuilding secondary indexes after a bulk load (`None`
+    /// when the file was written with every index maintained).
+    pub index_rebuild_seconds: Option<f64>,
     /// Wall time.
     pub seconds: f64,
 }
@@ -104,6 +112,8 @@ pub trait Progress: Sync {
     fn advance(&self, _bytes_read: u64, _posts: u64) {}
     /// A bad record.
     fn problem(&self, _path: &str, _p: &Problem) {}
+    /// A slow step of the current file begins, such as rebuilding indexes.
+    fn step(&self, _path: &str, _what: &str) {}
     /// A file is done.
     fn file_done(&self, _r: &FileReport) {}
 }
@@ -206,6 +216,9 @@ fn failed(path: &str, error: String, status: FileStatus) -> FileReport {
         problems: 0,
         outcome: BatchOutcome::default(),
         missing_marked: 0,
+        repeats: 0,
+        write_seconds: 0.0,
+        index_rebuild_seconds: None,
         seconds: 0.0,
     }
 }
@@ -289,11 +302,15 @@ struct ChannelSink {
     size: usize,
     strict: bool,
     closed: bool,
+    repeats: crate::repeats::Repeats,
 }
 
 impl ChannelSink {
     fn flush(&mut self) -> Flow {
-        if self.batch.records.is_empty() && self.batch.problems.is_empty() {
+        if self.batch.records.is_empty()
+            && self.batch.problems.is_empty()
+            && self.batch.repeats == 0
+        {
             return Flow::Continue;
         }
         let b = std::mem::take(&mut self.batch);
@@ -313,6 +330,10 @@ impl RecordSink for ChannelSink {
     fn record(&mut self, line: u64, r: Record) -> Flow {
         if self.closed {
             return Flow::Stop;
+        }
+        if self.repeats.is_repeat(&r) {
+            self.batch.repeats += 1;
+            return Flow::Continue;
         }
         // Compress the raw record here, on the decoder's thread.
         let packed = match (&r, &mut self.zstd) {
@@ -341,6 +362,9 @@ impl RecordSink for ChannelSink {
         Flow::Continue
     }
 }
+
+/// The zstd level of raw records, compressed on the decoder's thread.
+const RAW_ZSTD_LEVEL: i32 = -1;
 
 fn ingest_one(
     store: &mut dyn Store,
@@ -537,30 +561,55 @@ fn ingest_file(
     }
     let strict = opts.strict;
     let size_cap = opts.batch_size.max(1);
-    let worker = std::thread::spawn(move || {
-        let zstd = zstd::bulk::Compressor::new(1).ok();
-        let mut sink = ChannelSink {
-            done: done_rx,
-            tx,
-            zstd,
-            batch: Batch::default(),
-            size: size_cap,
-            strict,
-            closed: false,
-        };
-        let res = decoder.decode(&mut reader, &dopts, &mut sink);
-        sink.flush();
-        // Read what the decoder left, so the file hash covers every byte.
-        let _ = io::copy(&mut reader, &mut io::sink());
-        res
-    });
+    let spawned = std::thread::Builder::new()
+        .name("decode".into())
+        .spawn(move || {
+            // Level -1: raw records are small (about 1 KB), where level 1 spends
+            // most of its time building entropy tables; -1 is 2.3x faster for
+            // about 20% more bytes (measured on generated twarc2 tweets).
+            let zstd = zstd::bulk::Compressor::new(RAW_ZSTD_LEVEL).ok();
+            let mut sink = ChannelSink {
+                done: done_rx,
+                tx,
+                zstd,
+                batch: Batch::default(),
+                size: size_cap,
+                strict,
+                closed: false,
+                repeats: crate::repeats::Repeats::new(),
+            };
+            let res = decoder.decode(&mut reader, &dopts, &mut sink);
+            sink.flush();
+            // Read what the decoder left, so the file hash covers every byte.
+            let _ = io::copy(&mut reader, &mut io::sink());
+            res
+        });
+    let worker = spawned.map_err(|e| {
+        store_err(StoreError::Io {
+            path: shown.into(),
+            source: e,
+        })
+    })?;
+    // A large file into a small store: secondary indexes are rebuilt by
+    // sorting at the end, which is faster than maintaining them row by row.
+    let bulk = match store.begin_bulk(size) {
+        Ok(b) => b,
+        Err(e) => {
+            drop(rx);
+            let _ = worker.join();
+            return Err(store_err(e));
+        }
+    };
     let mut outcome = BatchOutcome::default();
     let mut records = 0u64;
+    let mut repeats = 0u64;
+    let mut write_time = std::time::Duration::ZERO;
     let mut problems = 0u64;
     let mut first_problem: Option<Problem> = None;
     let mut write_err = None;
     for batch in rx.iter() {
-        records += batch.records.len() as u64;
+        records += batch.records.len() as u64 + batch.repeats;
+        repeats += batch.repeats;
         problems += batch.problems.len() as u64;
         for p in &batch.problems {
             progress.problem(shown, p);
@@ -568,7 +617,10 @@ fn ingest_file(
                 first_problem = Some(p.clone());
             }
         }
-        match store.write_batch(cap, shown, &batch) {
+        let t0 = Instant::now();
+        let written = store.write_batch(cap, shown, &batch);
+        write_time += t0.elapsed();
+        match written {
             Ok(o) => {
                 *posts_so_far += o.new_posts;
                 outcome += o;
@@ -583,6 +635,15 @@ fn ingest_file(
     }
     drop(rx);
     drop(done_tx);
+    let mut index_rebuild_seconds = None;
+    if bulk {
+        let t0 = Instant::now();
+        progress.step(shown, "rebuilding indexes");
+        if let Err(e) = store.end_bulk() {
+            write_err.get_or_insert(e);
+        }
+        index_rebuild_seconds = Some(t0.elapsed().as_secs_f64());
+    }
     let res = worker.join().unwrap_or(Err(DecodeError::NotFormat {
         format: decoder.name(),
         line: 0,
@@ -601,6 +662,9 @@ fn ingest_file(
         problems,
         outcome,
         missing_marked: 0,
+        repeats,
+        write_seconds: write_time.as_secs_f64(),
+        index_rebuild_seconds,
         seconds: 0.0,
     };
     match res {

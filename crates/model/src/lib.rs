@@ -122,7 +122,7 @@ impl InteractionKind {
 
 /// An actor as one record shows it. Only `ref_` is required; the rest is what
 /// the record happened to carry and is merged into the actor's history.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Hash, Serialize, Deserialize)]
 pub struct ActorRecord {
     /// The stable ref, such as `x:12` or `telegram:1234`.
     pub ref_: String,
@@ -151,7 +151,7 @@ impl ActorRecord {
 }
 
 /// A URL as a post gives it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Hash, Eq, Serialize, Deserialize)]
 pub struct UrlRef {
     /// The URL as written in the post (often a t.co short link).
     pub given: String,
@@ -160,7 +160,7 @@ pub struct UrlRef {
 }
 
 /// A media item attached to a post.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Hash, Eq, Serialize, Deserialize)]
 pub struct MediaRef {
     /// `photo`, `video`, `animated_gif`, `voice`, `file`, …
     pub kind: String,
@@ -171,7 +171,7 @@ pub struct MediaRef {
 }
 
 /// Public metrics of a post, as captured at one time.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Hash, Eq, Serialize, Deserialize)]
 pub struct Metrics {
     /// Likes / favourites / reactions.
     pub likes: Option<i64>,
@@ -197,7 +197,7 @@ impl Metrics {
 }
 
 /// A pointer from one post to another post (reply, quote, repost, forward).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Hash, Eq, Serialize, Deserialize)]
 pub struct PostLink {
     /// The ref of the post pointed to; empty when only its author is known
     /// (an X reply whose parent tweet was not delivered).
@@ -207,7 +207,7 @@ pub struct PostLink {
 }
 
 /// One post object as a file holds it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Hash, Serialize, Deserialize)]
 pub struct PostRecord {
     /// The platform.
     pub platform: Platform,

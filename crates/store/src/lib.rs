@@ -102,6 +102,9 @@ pub struct Batch {
     /// length as `records`, `None` where not done), so the compression can
     /// run on the decoder's thread instead of the writer's.
     pub raw_zstd: Vec<Option<Vec<u8>>>,
+    /// Records read but not sent, because an identical record of the same
+    /// post came earlier in the same file (they would change nothing).
+    pub repeats: u64,
 }
 
 /// What one batch changed.
@@ -210,6 +213,20 @@ pub trait Store {
         file_name: &str,
         batch: &Batch,
     ) -> Result<BatchOutcome>;
+    /// Prepares for writing about `input_bytes` of new input. When that is
+    /// large next to what the store already holds, the store may suspend
+    /// the maintenance of secondary indexes that the write path does not
+    /// read, to rebuild them by sorting in [`Store::end_bulk`]; returns
+    /// whether it did. The store stays correct meanwhile (queries are only
+    /// slower), and a store opened after a crash rebuilds what is missing.
+    fn begin_bulk(&mut self, input_bytes: u64) -> Result<bool> {
+        let _ = input_bytes;
+        Ok(false)
+    }
+    /// Ends what [`Store::begin_bulk`] began (a no-op when it did nothing).
+    fn end_bulk(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Finishes a capture: records its sha256 and record count, and marks
     /// posts missing since this capture within each scope it covers.
     fn finish_capture(

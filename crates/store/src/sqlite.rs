@@ -35,6 +35,61 @@ pub struct SqliteStore {
     actors: HashMap<String, CachedActor>,
     /// The scope each open capture is currently writing under.
     current_scope: HashMap<CaptureId, Option<i64>>,
+    /// Whether secondary indexes are suspended (see [`Store::begin_bulk`]).
+    bulk: bool,
+}
+
+/// Secondary indexes a bulk load suspends: none is read by the write path
+/// (which finds posts and actors by their unique refs) or by
+/// `finish_capture` (which reads `sightings_scope` and `gone_post`).
+const BULK_INDEXES: &[&str] = &[
+    "posts_author",
+    "posts_created",
+    "posts_reply_to",
+    "posts_quote_of",
+    "hashtags_tag",
+    "mentions_actor",
+    "urls_canonical",
+    "interactions_src",
+    "interactions_dst",
+];
+
+/// Input smaller than this is always written with every index maintained.
+const BULK_MIN_BYTES: u64 = 32 << 20;
+
+/// Recreates the indexes a bulk load suspended, if any (after a crash, or at
+/// the end of the load). Idempotent.
+fn restore_indexes(conn: &mut Connection) -> Result<()> {
+    let has_meta: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_meta {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let saved: Option<String> = tx
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'suspended_indexes'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(saved) = saved else { return Ok(()) };
+    let sqls: Vec<String> = serde_json::from_str(&saved).map_err(|e| {
+        StoreError::Conflict(format!("meta.suspended_indexes is not a JSON list: {e}"))
+    })?;
+    for sql in &sqls {
+        let sql = sql
+            .strip_prefix("CREATE INDEX ")
+            .map(|rest| format!("CREATE INDEX IF NOT EXISTS {rest}"))
+            .ok_or_else(|| StoreError::Conflict(format!("meta.suspended_indexes holds {sql:?}")))?;
+        tx.execute_batch(&sql)?;
+    }
+    tx.execute("DELETE FROM meta WHERE key = 'suspended_indexes'", [])?;
+    tx.commit()?;
+    Ok(())
 }
 
 #[derive(Clone)]
@@ -164,8 +219,15 @@ impl SqliteStore {
         // copied into the database once per ~256 MiB of changes, not per 4 MiB.
         conn.pragma_update(None, "wal_autocheckpoint", 65_536i64)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        // Large sorts (CREATE INDEX after a bulk load, ORDER BY) may use
+        // helper threads.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        conn.pragma_update(None, "threads", cores.min(4) as i64)?;
         // Every statement of the write path stays prepared (the default cache holds 16).
         conn.set_prepared_statement_cache_capacity(128);
+        // Before migrating: a migration may change an index a bulk load
+        // suspended.
+        restore_indexes(&mut conn)?;
         migrate(&mut conn)?;
         let seq: i64 = conn
             .query_row("SELECT value FROM meta WHERE key = 'seq'", [], |r| {
@@ -182,6 +244,7 @@ impl SqliteStore {
             seq,
             actors: HashMap::new(),
             current_scope: HashMap::new(),
+            bulk: false,
         })
     }
 
@@ -601,16 +664,15 @@ impl SqliteStore {
         mhash: i64,
     ) -> Result<Option<(i64, i64)>> {
         let seq = self.seq + 1;
-        let id: Option<i64> = self
+        let inserted = self
             .conn
             .prepare_cached(
                 "INSERT OR IGNORE INTO posts (ref, platform, native_id, author_id, created_at, kind, lang, reply_to,
                  quote_of, repost_of, forwarded_from, text, versions, text_hash, media_hash, first_capture,
                  metrics_hash, seq, embedded, richness)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15, ?19, ?16, ?17, ?18)
-                 RETURNING id",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15, ?19, ?16, ?17, ?18)",
             )?
-            .query_row(
+            .execute(
                 params![
                     p.ref_,
                     p.platform.as_str(),
@@ -632,9 +694,9 @@ impl SqliteStore {
                     richness(p),
                     metrics_hash(&p.metrics)
                 ],
-                |r| r.get(0),
-            )
-            .optional()?;
+            )?;
+        // Without RETURNING, which makes SQLite buffer the rows it returns.
+        let id = (inserted == 1).then(|| self.conn.last_insert_rowid());
         Ok(id.map(|id| {
             self.seq = seq;
             (id, seq)
@@ -895,6 +957,55 @@ impl Store for SqliteStore {
                 Err(e)
             }
         }
+    }
+
+    fn begin_bulk(&mut self, input_bytes: u64) -> Result<bool> {
+        if self.bulk {
+            return Ok(true);
+        }
+        let db_bytes: i64 = self.conn.query_row(
+            "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+            [],
+            |r| r.get(0),
+        )?;
+        if input_bytes < BULK_MIN_BYTES || input_bytes < db_bytes.max(0) as u64 {
+            return Ok(false);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut sqls = Vec::new();
+        for name in BULK_INDEXES {
+            let sql: Option<String> = tx
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(sql) = sql {
+                sqls.push(sql);
+                tx.execute_batch(&format!("DROP INDEX {name}"))?;
+            }
+        }
+        let json = serde_json::to_string(&sqls)
+            .map_err(|e| StoreError::Conflict(format!("cannot record suspended indexes: {e}")))?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('suspended_indexes', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [json],
+        )?;
+        tx.commit()?;
+        self.bulk = true;
+        Ok(true)
+    }
+
+    fn end_bulk(&mut self) -> Result<()> {
+        if self.bulk {
+            restore_indexes(&mut self.conn)?;
+            self.bulk = false;
+        }
+        Ok(())
     }
 
     fn finish_capture(
@@ -1163,6 +1274,63 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1539202764), "2018-10-10T20:19:24Z");
         assert_eq!(rfc3339(951782400), "2000-02-29T00:00:00Z");
+    }
+
+    fn index_names(s: &SqliteStore) -> Vec<String> {
+        let mut st = s
+            .conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn bulk_load_suspends_and_restores_indexes() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(d.path()).unwrap();
+        let all = index_names(&s);
+        for name in BULK_INDEXES {
+            assert!(
+                all.iter().any(|n| n == name),
+                "{name} is not an index of the schema"
+            );
+        }
+        // Small input: nothing changes.
+        assert!(!s.begin_bulk(1 << 20).unwrap());
+        assert_eq!(index_names(&s), all);
+        // Large input into a small store: the indexes go, and come back.
+        assert!(s.begin_bulk(1 << 30).unwrap());
+        assert_eq!(index_names(&s).len(), all.len() - BULK_INDEXES.len());
+        let c = cap(&mut s, "a");
+        let b = Batch {
+            records: vec![(1, post("1", "hello #tag"))],
+            ..Batch::default()
+        };
+        s.write_batch(c, "a", &b).unwrap();
+        s.end_bulk().unwrap();
+        assert_eq!(index_names(&s), all);
+        // A crash in the middle of a bulk load: the next open restores them.
+        assert!(s.begin_bulk(1 << 30).unwrap());
+        drop(s);
+        let s = SqliteStore::open(d.path()).unwrap();
+        assert_eq!(index_names(&s), all);
+        let left: i64 = s
+            .conn
+            .query_row(
+                "SELECT count(*) FROM meta WHERE key = 'suspended_indexes'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 0);
+        let posts: i64 = s
+            .conn
+            .query_row("SELECT count(*) FROM posts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(posts, 1);
     }
 }
 

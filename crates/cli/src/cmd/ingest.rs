@@ -66,6 +66,10 @@ pub struct Args {
     /// with --json its summary is a second JSON line).
     #[arg(long)]
     pub detect: bool,
+    /// Leave the search index as it is; `tarjuman search` brings it up to
+    /// date on first use (or run `tarjuman reindex`). For large batch loads.
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 /// The closing summary (also `--json`).
@@ -130,6 +134,11 @@ impl Progress for Reporter {
                 thousands(posts),
                 posts as f64 / secs
             ));
+        }
+    }
+    fn step(&self, path: &str, what: &str) {
+        if let Some(b) = &self.bar {
+            b.set_message(format!("{path}: {what}"));
         }
     }
     fn problem(&self, path: &str, p: &Problem) {
@@ -246,7 +255,9 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         print_human(&s);
     }
     // Keep the search index in step with the store (issue 3).
-    super::search::after_ingest(&store, &ctx.data);
+    if !a.no_index {
+        super::search::after_ingest(&store, &ctx.data);
+    }
     drop(store);
     if a.detect {
         let d = super::detect::Args {
