@@ -1,5 +1,6 @@
 //! Drops records that repeat, within one file, a record of the same post
-//! already sent to the store, so they cost neither compression nor SQL.
+//! or profile already sent to the store, so they cost neither compression
+//! nor SQL.
 //!
 //! Archives repeat posts a lot: a twarc2 page's `includes.tweets` holds the
 //! tweets its `data` replies to, quotes or retweets, and these are often
@@ -9,7 +10,9 @@
 //! the earlier one, it does not turn an embedded post into a primary one, and
 //! no new scope began in between (a primary post's sighting carries the
 //! scope). Anything else, such as new metrics, a new author name or another
-//! text, goes to the store as before.
+//! text, goes to the store as before. A profile record (such as twarc2's
+//! `includes.users`, repeated on every page) is dropped when everything the
+//! store keeps of it is unchanged.
 //!
 //! Records are compared by a 128-bit XXH3 digest with a per-process random
 //! seed, so a file cannot be crafted to collide; memory is bounded by
@@ -108,6 +111,7 @@ impl Repeats {
 
     fn digest(&mut self, p: &PostRecord) -> (u128, u128) {
         self.hasher.reset();
+        1u8.hash(&mut self.hasher);
         p.ref_.hash(&mut self.hasher);
         let key = self.hasher.digest128();
         self.hasher.reset();
@@ -167,6 +171,27 @@ impl Repeats {
     pub fn is_repeat(&mut self, r: &Record) -> bool {
         let p = match r {
             Record::Post(p) => p,
+            Record::Actor(a) => {
+                // A profile seen again unchanged (twarc2 pages repeat their
+                // `includes.users`): the store would find nothing to update.
+                self.hasher.reset();
+                0u8.hash(&mut self.hasher);
+                a.ref_.hash(&mut self.hasher);
+                let key = self.hasher.digest128();
+                self.hasher.reset();
+                hash_actor(a, &mut self.hasher);
+                let digest = self.hasher.digest128();
+                let now = Sent {
+                    digest,
+                    scope_gen: 0,
+                    embedded: false,
+                };
+                if self.sent.get(&key).is_some_and(|was| was.digest == digest) {
+                    return true;
+                }
+                self.remember(key, now);
+                return false;
+            }
             Record::Scope(s) => {
                 if self.scope_key.as_deref() != Some(s.key.as_str()) {
                     self.scope_gen = self.scope_gen.wrapping_add(1);
@@ -188,18 +213,22 @@ impl Repeats {
         {
             return true;
         }
+        self.remember(key, now);
+        false
+    }
+
+    fn remember(&mut self, key: u128, sent: Sent) {
         if self.sent.len() >= MAX_REMEMBERED {
             self.sent.clear();
         }
-        self.sent.insert(key, now);
-        false
+        self.sent.insert(key, sent);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tarjuman_model::{Platform, Scope};
+    use tarjuman_model::{ActorRecord, Platform, Scope};
 
     fn post(id: &str, text: &str, embedded: bool) -> Record {
         let mut p = PostRecord::new(
@@ -257,5 +286,21 @@ mod tests {
         p.author.display_name = Some("new name".into());
         assert!(!r.is_repeat(&Record::Post(p.clone())));
         assert!(r.is_repeat(&Record::Post(p)));
+    }
+
+    #[test]
+    fn unchanged_profiles_are_dropped() {
+        let mut r = Repeats::new();
+        let mut a = ActorRecord::bare("x:7");
+        a.handle = Some("h".into());
+        a.seen_at = Some(1);
+        assert!(!r.is_repeat(&Record::Actor(a.clone())));
+        a.seen_at = Some(2);
+        assert!(r.is_repeat(&Record::Actor(a.clone())));
+        a.followers = Some(10);
+        assert!(!r.is_repeat(&Record::Actor(a.clone())));
+        assert!(r.is_repeat(&Record::Actor(a)));
+        // A post with the same ref text is another key.
+        assert!(!r.is_repeat(&post("7", "x", false)));
     }
 }
