@@ -974,6 +974,15 @@ impl Store for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Another process is bulk loading into this store: leave its list.
+        let busy: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM meta WHERE key = 'suspended_indexes'",
+            [],
+            |r| r.get(0),
+        )?;
+        if busy {
+            return Ok(false);
+        }
         let mut sqls = Vec::new();
         for name in BULK_INDEXES {
             let sql: Option<String> = tx
@@ -1312,6 +1321,15 @@ mod tests {
         s.write_batch(c, "a", &b).unwrap();
         s.end_bulk().unwrap();
         assert_eq!(index_names(&s), all);
+        // Two loads at once: the second keeps every index, and the first
+        // restores its own.
+        let mut other = SqliteStore::open(d.path()).unwrap();
+        assert!(s.begin_bulk(1 << 30).unwrap());
+        assert!(!other.begin_bulk(1 << 30).unwrap());
+        other.end_bulk().unwrap();
+        s.end_bulk().unwrap();
+        assert_eq!(index_names(&s), all);
+        drop(other);
         // A crash in the middle of a bulk load: the next open restores them.
         assert!(s.begin_bulk(1 << 30).unwrap());
         drop(s);
