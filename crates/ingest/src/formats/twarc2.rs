@@ -231,7 +231,10 @@ struct NoteTweet {
 /// Lookup tables of one page's `includes`.
 struct Ctx<'a> {
     users: HashMap<&'a str, &'a User>,
-    by_name: HashMap<String, &'a User>,
+    /// Users by lower-cased handle, built on first use (mentions without an
+    /// id are rare).
+    by_name: std::cell::OnceCell<HashMap<String, &'a User>>,
+    all_users: &'a [User],
     media: HashMap<&'a str, &'a Media>,
     tweet_authors: HashMap<String, String>,
     retrieved_at: Option<i64>,
@@ -403,11 +406,8 @@ impl<'a> Ctx<'a> {
         }
         Ctx {
             users: inc.users.iter().map(|u| (u.id.0.as_str(), u)).collect(),
-            by_name: inc
-                .users
-                .iter()
-                .filter_map(|u| Some((u.username.as_ref()?.to_lowercase(), u)))
-                .collect(),
+            by_name: std::cell::OnceCell::new(),
+            all_users: &inc.users,
             media: inc
                 .media
                 .iter()
@@ -416,6 +416,17 @@ impl<'a> Ctx<'a> {
             tweet_authors,
             retrieved_at,
         }
+    }
+}
+
+impl<'a> Ctx<'a> {
+    fn by_name(&self) -> &HashMap<String, &'a User> {
+        self.by_name.get_or_init(|| {
+            self.all_users
+                .iter()
+                .filter_map(|u| Some((u.username.as_ref()?.to_lowercase(), u)))
+                .collect()
+        })
     }
 }
 
@@ -547,7 +558,7 @@ fn tweet(
                 .or_else(|| {
                     m.username
                         .as_ref()
-                        .and_then(|n| ctx.by_name.get(&n.to_lowercase()).copied())
+                        .and_then(|n| ctx.by_name().get(&n.to_lowercase()).copied())
                 });
             let a = match user {
                 Some(u) => actor(u, ctx.retrieved_at),
