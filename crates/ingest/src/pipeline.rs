@@ -92,8 +92,9 @@ pub struct FileReport {
     pub outcome: BatchOutcome,
     /// Posts marked missing since this capture.
     pub missing_marked: u64,
-    /// Records that repeated, unchanged, a post record met earlier in the
-    /// file and were not written again (counted in `records_read`).
+    /// Records that repeated, unchanged, a post or profile record met
+    /// earlier in the file and were not written again (counted in
+    /// `records_read`).
     pub repeats: u64,
     /// Seconds the store spent writing (the rest is decoding, overlapped).
     pub write_seconds: f64,
