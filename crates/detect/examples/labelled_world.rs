@@ -3,24 +3,54 @@
 //! times and actors, with the truth file the scorer (`score.rs`) reads.
 //!
 //! ```text
-//! cargo run -p tarjuman-detect --example labelled_world -- OUT [--posts N] [--per-kind K] [--seed S] [--background-only]
+//! cargo run -p tarjuman-detect --example labelled_world -- OUT [--posts N] [--per-kind K] [--seed S] [--background-only] [--keep-background]
 //! ```
+//!
+//! `--keep-background` does not write `OUT/background.jsonl` again (it is
+//! the same bytes for the same options): only the injected files, the
+//! watchlist and the truth.
 //!
 //! Writes `OUT/background.jsonl` (N generated posts over 14 days from
 //! 2023-10-01), `OUT/injected.jsonl` (the injected tweets),
 //! `OUT/compliance.jsonl` (deletion notices for the injected deletions),
 //! `OUT/tarjuman.toml` (a watchlist of the injected actors only) and
-//! `OUT/truth.jsonl` (one object per injected event: `kind`, `start`,
+//! `OUT/truth.jsonl` (one object per labelled event: `kind`, `start`,
 //! `actor` (a ref the event must name), and `trigger` (a post ref that must
-//! be the event's first evidence) or `item` (a surge's item)). With
-//! `--background-only`, no injected files and an empty truth: every event
-//! detected is a false one.
+//! be the event's first evidence) or `item` (a surge's item); `source`
+//! (`injected` or `background`) and `class` (`required`, or `ignored`
+//! for a borderline background surge that a detector may report or not).
+//! With `--background-only`, no injected files; the truth holds the
+//! background's own surges only.
+//!
+//! ## The background's own surges
+//!
+//! The generator's background has surges of its own, and the truth lists
+//! them from what the generator knows it made, never from detector output:
+//!
+//! - **Coordinated campaigns** (`tarjuman_gen::campaigns`): a seed post and,
+//!   within seconds, 6 to 30 posts by one network retweeting it, copying
+//!   its text or sharing its link. Every hashtag (case-folded), canonical
+//!   URL and domain that the campaign's posts carry (`x_post_facts`) is a
+//!   candidate: with k the campaign posts carrying it in the hour from the
+//!   first, and r its *organic* rate (posts per hour outside campaigns, the
+//!   larger of its mean over the 7 days before and its rate in the two
+//!   hours around the campaign, counted over every generated post), it is
+//!   a **required** surge when k ≥ 20 and k ≥ 10 r, from 3 days into the
+//!   world (before that no baseline exists); an **ignored** one (a
+//!   borderline surge: a detector that reports it is neither right nor
+//!   wrong) when k ≥ 5 and k ≥ r; otherwise no surge at all.
+//! - **News events** (`tarjuman_gen::news_events`) multiply *all* activity
+//!   for a few hours, every account, tag and link alike: no item rises
+//!   against the others, so they are not item surges, and the truth lists
+//!   none (the surge detector judges items against the store's overall
+//!   activity for that reason).
 //!
 //! Injected accounts use ids the generator never does (from
 //! 5 500 000 000 000); injected tweet ids are snowflakes of their own time
 //! with the top sequence bits, as X deletion notices are checked that way.
 
 use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -121,7 +151,7 @@ impl World {
         id
     }
     fn truth(&mut self, kind: &str, start: i64, actor: &str, extra: Value) {
-        let mut v = json!({"kind": kind, "start": rfc(start), "actor": format!("x:{actor}")});
+        let mut v = json!({"kind": kind, "start": rfc(start), "actor": format!("x:{actor}"), "source": "injected", "class": "required"});
         if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
             for (k, x) in e {
                 o.insert(k.clone(), x.clone());
@@ -138,17 +168,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut per_kind = 5i64;
     let mut seed = 42u64;
     let mut background_only = false;
+    let mut keep_background = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--posts" => posts = args.next().ok_or("--posts N")?.parse()?,
             "--per-kind" => per_kind = args.next().ok_or("--per-kind K")?.parse()?,
             "--seed" => seed = args.next().ok_or("--seed S")?.parse()?,
             "--background-only" => background_only = true,
+            "--keep-background" => keep_background = true,
             _ => out = Some(PathBuf::from(a)),
         }
     }
     let out = out.ok_or(
-        "usage: labelled_world OUT [--posts N] [--per-kind K] [--seed S] [--background-only]",
+        "usage: labelled_world OUT [--posts N] [--per-kind K] [--seed S] [--background-only] [--keep-background]",
     )?;
     std::fs::create_dir_all(&out)?;
     let cfg = tarjuman_gen::WorldConfig {
@@ -157,18 +189,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         actors: (posts / 10).max(100),
         ..Default::default()
     };
-    // The generator's coordinated networks: their bursts are real surges
-    // of the background, which the scorer reports apart.
-    let nets: Vec<String> = tarjuman_gen::coordinated_networks(&cfg)
-        .into_iter()
-        .flatten()
-        .map(|id| format!("x:{id}"))
-        .collect();
-    std::fs::write(out.join("networks.json"), serde_json::to_string(&nets)?)?;
-    let n = tarjuman_gen::write_twarc2(
-        &cfg,
-        BufWriter::new(File::create(out.join("background.jsonl"))?),
-    )?;
+    let n = if keep_background {
+        cfg.posts
+    } else {
+        tarjuman_gen::write_twarc2(
+            &cfg,
+            BufWriter::new(File::create(out.join("background.jsonl"))?),
+        )?
+    };
     let t0 = cfg.start;
     let days = i64::from(cfg.days);
     let mut w = World {
@@ -330,6 +358,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             w.truth("targeting", t + 3600, &host, json!({}));
         }
     }
+    let background = background_surges(&cfg);
+    let required = background
+        .iter()
+        .filter(|v| v["class"] == "required")
+        .count();
+    eprintln!(
+        "background surges (from the generator's campaigns): {required} required, {} ignored (borderline); {} news events (all activity at once)",
+        background.len() - required,
+        tarjuman_gen::news_events(&cfg).len()
+    );
+    w.truth.extend(background);
     let mut f = BufWriter::new(File::create(out.join("injected.jsonl"))?);
     w.tweets
         .sort_by(|a, b| a["created_at"].as_str().cmp(&b["created_at"].as_str()));
@@ -353,10 +392,104 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     f.flush()?;
     eprintln!(
-        "background: {n} posts; injected: {} tweets, {} deletion notices, {} labelled events",
+        "background: {n} posts; injected: {} tweets, {} deletion notices; {} labelled events in all",
         w.tweets.len(),
         w.compliance.len(),
         w.truth.len()
     );
     Ok(())
+}
+
+/// The items a post carries, as the surge detector names them.
+fn items(f: &tarjuman_gen::XPostFacts) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for t in &f.hashtags {
+        out.insert(format!("#{}", t.to_lowercase()));
+    }
+    for u in &f.urls {
+        out.insert(format!("url:{}", tarjuman_store::canonical_url(u)));
+        if let Some(d) = tarjuman_store::url_domain(u) {
+            out.insert(format!("domain:{d}"));
+        }
+    }
+    out
+}
+
+/// Surges the generator's coordinated campaigns make (see the module
+/// docs): truth entries, `required` or `ignored`.
+fn background_surges(cfg: &tarjuman_gen::WorldConfig) -> Vec<Value> {
+    const HOUR: i64 = 3600;
+    // Campaign posts per item: (time, campaign, seed author).
+    let mut camp: BTreeMap<String, Vec<(i64, u64, u64)>> = BTreeMap::new();
+    for c in tarjuman_gen::campaigns(cfg) {
+        let mut author = 0;
+        for f in tarjuman_gen::x_post_facts(cfg, c.seed_index..c.seed_index + c.posts) {
+            if f.index == c.seed_index {
+                author = f.author;
+            }
+            for it in items(&f) {
+                camp.entry(it)
+                    .or_default()
+                    .push((f.created_at, c.id, author));
+            }
+        }
+    }
+    // Organic (non-campaign) posts per item and hour, for those items:
+    // every generated post is built again (the generator's own record).
+    let mut organic: HashMap<String, BTreeMap<i64, u32>> = HashMap::new();
+    for f in tarjuman_gen::x_post_facts(cfg, 0..cfg.posts) {
+        if f.campaign.is_some() {
+            continue;
+        }
+        for it in items(&f) {
+            if camp.contains_key(&it) {
+                *organic
+                    .entry(it)
+                    .or_default()
+                    .entry(f.created_at.div_euclid(HOUR))
+                    .or_default() += 1;
+            }
+        }
+    }
+    let empty = BTreeMap::new();
+    let mut out = Vec::new();
+    for (item, mut posts) in camp {
+        let item = item.as_str();
+        posts.sort_unstable();
+        let hours = organic.get(item).unwrap_or(&empty);
+        let mut i = 0;
+        while i < posts.len() {
+            // One burst: the campaign posts from this one on, while each
+            // follows the previous within an hour.
+            let t0 = posts[i].0;
+            let mut j = i + 1;
+            while j < posts.len() && posts[j].0 - posts[j - 1].0 <= HOUR {
+                j += 1;
+            }
+            let k = posts[i..j].iter().filter(|p| p.0 < t0 + HOUR).count() as f64;
+            let h0 = t0.div_euclid(HOUR);
+            let span = ((t0 - cfg.start) / HOUR).clamp(24, 7 * 24);
+            let before: u32 = hours.range(h0 - span..h0).map(|(_, n)| n).sum();
+            let around: u32 = hours.range(h0 - 1..=h0).map(|(_, n)| n).sum();
+            let rate = (f64::from(before) / span as f64).max(f64::from(around) / 2.0);
+            let warm = t0 >= cfg.start + 3 * 86_400;
+            let class = if k >= 20.0 && k >= 10.0 * rate && warm {
+                Some("required")
+            } else if k >= 5.0 && k >= rate {
+                Some("ignored")
+            } else {
+                None
+            };
+            if let Some(class) = class {
+                out.push(json!({
+                    "kind": "surge", "start": rfc(t0), "item": item,
+                    "actor": format!("x:{}", posts[i].2),
+                    "source": "background", "class": class,
+                    "campaign": posts[i].1, "campaign_posts": k, "organic_per_hour": (rate * 100.0).round() / 100.0,
+                }));
+            }
+            i = j;
+        }
+    }
+    out
 }

@@ -259,7 +259,7 @@ impl Detector for Newcomers {
             for a in &arrivals {
                 *bins.entry(a.0.div_euclid(BIN)).or_default() += 1;
             }
-            for run in episodes(&burst, &bins, history_start, BIN, window) {
+            for run in episodes(&burst, &bins, history_start, BIN, window, None) {
                 let (Some(first), Some(last)) = (run.first(), run.last()) else {
                     continue;
                 };
