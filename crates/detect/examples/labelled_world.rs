@@ -25,25 +25,38 @@
 //! ## The background's own surges
 //!
 //! The generator's background has surges of its own, and the truth lists
-//! them from what the generator knows it made, never from detector output:
+//! them from what the generator knows it made (`tarjuman_gen::x_post_facts`:
+//! every post's time, kind, target, campaign, hashtags and URLs), never
+//! from detector output. An item (a hashtag, case-folded; a canonical URL;
+//! a domain) is carried in bursts by
 //!
-//! - **Coordinated campaigns** (`tarjuman_gen::campaigns`): a seed post and,
-//!   within seconds, 6 to 30 posts by one network retweeting it, copying
-//!   its text or sharing its link. Every hashtag (case-folded), canonical
-//!   URL and domain that the campaign's posts carry (`x_post_facts`) is a
-//!   candidate: with k the campaign posts carrying it in the hour from the
-//!   first, and r its *organic* rate (posts per hour outside campaigns, the
-//!   larger of its mean over the 7 days before and its rate in the two
-//!   hours around the campaign, counted over every generated post), it is
-//!   a **required** surge when k ≥ 20 and k ≥ 10 r, from 3 days into the
-//!   world (before that no baseline exists); an **ignored** one (a
-//!   borderline surge: a detector that reports it is neither right nor
-//!   wrong) when k ≥ 5 and k ≥ r; otherwise no surge at all.
-//! - **News events** (`tarjuman_gen::news_events`) multiply *all* activity
-//!   for a few hours, every account, tag and link alike: no item rises
-//!   against the others, so they are not item surges, and the truth lists
-//!   none (the surge detector judges items against the store's overall
-//!   activity for that reason).
+//! - a **coordinated campaign** (`tarjuman_gen::campaigns`): a seed post
+//!   and, within seconds, 6 to 30 posts by one network retweeting it,
+//!   copying its text or sharing its link;
+//! - the **amplification of one post**: the post and its retweets (a post
+//!   drawn as the target of many retweets, as the generator's "viral" posts
+//!   are), or, for a status URL, the quotes of the post it names.
+//!
+//! A cascade that carries an item 5 times or more *amplifies* it. An
+//! item's amplified posts, all cascades together, form bursts: from the
+//! earliest, where the hour from an amplified post holds 5 or more of them,
+//! the burst is the first hour within the next one that holds 20 or more,
+//! else the busiest; its k posts in that hour, from the first (t0; leading
+//! posts more than 15 minutes before the next one are strays). The
+//! item's **usual** rate at t0 is the median of its daily posts over up to
+//! 7 days before, per hour, times how busy the whole world is in t0's hour
+//! against those days (r). A burst is a **required** surge when k ≥ 25 (a
+//! margin over the detector's 20 an hour, so that where 15-minute bins
+//! fall does not decide) and k ≥ 10 r, from 3 days into the world (before
+//! that no baseline exists); an **ignored** one (borderline: a detector
+//! that reports it is neither right nor wrong) when k ≥ 5 and k ≥ 2 r;
+//! otherwise no surge at all.
+//!
+//! **News events** (`tarjuman_gen::news_events`) multiply *all* activity
+//! for a few hours, every account, tag and link alike: no item rises
+//! against the others, so they are not item surges and the truth lists
+//! none (the surge detector judges items against the store's overall
+//! activity for that reason).
 //!
 //! Injected accounts use ids the generator never does (from
 //! 5 500 000 000 000); injected tweet ids are snowflakes of their own time
@@ -364,7 +377,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|v| v["class"] == "required")
         .count();
     eprintln!(
-        "background surges (from the generator's campaigns): {required} required, {} ignored (borderline); {} news events (all activity at once)",
+        "background surges (campaigns and retweet cascades, from the generator's record): {required} required, {} ignored (borderline); {} news events (all activity at once, not item surges)",
         background.len() - required,
         tarjuman_gen::news_events(&cfg).len()
     );
@@ -415,81 +428,170 @@ fn items(f: &tarjuman_gen::XPostFacts) -> BTreeSet<String> {
     out
 }
 
-/// Surges the generator's coordinated campaigns make (see the module
-/// docs): truth entries, `required` or `ignored`.
+/// What made a post carry an item: a campaign, or the amplification of one
+/// post (the post and its retweets; for a status URL, the quotes of the
+/// post it names and their retweets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Cascade {
+    Campaign(u64),
+    Post(u64),
+    Status(u64),
+}
+
+fn cascade(f: &tarjuman_gen::XPostFacts, item: &str) -> Cascade {
+    if let Some(c) = f.campaign {
+        return Cascade::Campaign(c.id);
+    }
+    if let Some(id) = item
+        .strip_prefix("url:")
+        .and_then(|u| u.split("/status/").nth(1))
+        .and_then(|s| s.split(['/', '?']).next())
+        .and_then(|s| s.parse().ok())
+    {
+        return Cascade::Status(id);
+    }
+    match (f.kind, f.target) {
+        ("retweet", Some(j)) => Cascade::Post(j),
+        _ => Cascade::Post(f.index),
+    }
+}
+
+/// The surges the generator's background makes by itself (see the module
+/// docs), as truth entries, `required` or `ignored`.
 fn background_surges(cfg: &tarjuman_gen::WorldConfig) -> Vec<Value> {
     const HOUR: i64 = 3600;
-    // Campaign posts per item: (time, campaign, seed author).
-    let mut camp: BTreeMap<String, Vec<(i64, u64, u64)>> = BTreeMap::new();
-    for c in tarjuman_gen::campaigns(cfg) {
-        let mut author = 0;
-        for f in tarjuman_gen::x_post_facts(cfg, c.seed_index..c.seed_index + c.posts) {
-            if f.index == c.seed_index {
-                author = f.author;
-            }
-            for it in items(&f) {
-                camp.entry(it)
-                    .or_default()
-                    .push((f.created_at, c.id, author));
-            }
-        }
-    }
-    // Organic (non-campaign) posts per item and hour, for those items:
-    // every generated post is built again (the generator's own record).
-    let mut organic: HashMap<String, BTreeMap<i64, u32>> = HashMap::new();
+    const DAY: i64 = 86_400;
+    // Every generated post, twice: posts per hour and the items' posts per
+    // day first; then the posts of every item that some cascade carries 5
+    // times or more, with the cascade.
+    let mut hourly: BTreeMap<i64, u32> = BTreeMap::new();
+    let mut per_cascade: HashMap<(String, Cascade), u32> = HashMap::new();
     for f in tarjuman_gen::x_post_facts(cfg, 0..cfg.posts) {
-        if f.campaign.is_some() {
-            continue;
-        }
+        *hourly.entry(f.created_at.div_euclid(HOUR)).or_default() += 1;
         for it in items(&f) {
-            if camp.contains_key(&it) {
-                *organic
-                    .entry(it)
-                    .or_default()
-                    .entry(f.created_at.div_euclid(HOUR))
-                    .or_default() += 1;
-            }
+            let c = cascade(&f, &it);
+            *per_cascade.entry((it, c)).or_default() += 1;
         }
     }
-    let empty = BTreeMap::new();
-    let mut out = Vec::new();
-    for (item, mut posts) in camp {
-        let item = item.as_str();
-        posts.sort_unstable();
-        let hours = organic.get(item).unwrap_or(&empty);
-        let mut i = 0;
-        while i < posts.len() {
-            // One burst: the campaign posts from this one on, while each
-            // follows the previous within an hour.
-            let t0 = posts[i].0;
-            let mut j = i + 1;
-            while j < posts.len() && posts[j].0 - posts[j - 1].0 <= HOUR {
-                j += 1;
-            }
-            let k = posts[i..j].iter().filter(|p| p.0 < t0 + HOUR).count() as f64;
-            let h0 = t0.div_euclid(HOUR);
-            let span = ((t0 - cfg.start) / HOUR).clamp(24, 7 * 24);
-            let before: u32 = hours.range(h0 - span..h0).map(|(_, n)| n).sum();
-            let around: u32 = hours.range(h0 - 1..=h0).map(|(_, n)| n).sum();
-            let rate = (f64::from(before) / span as f64).max(f64::from(around) / 2.0);
-            let warm = t0 >= cfg.start + 3 * 86_400;
-            let class = if k >= 20.0 && k >= 10.0 * rate && warm {
-                Some("required")
-            } else if k >= 5.0 && k >= rate {
-                Some("ignored")
-            } else {
-                None
+    let amplified: BTreeSet<(String, Cascade)> = per_cascade
+        .into_iter()
+        .filter(|(_, n)| *n >= 5)
+        .map(|(k, _)| k)
+        .collect();
+    let watched: BTreeSet<&str> = amplified.iter().map(|(i, _)| i.as_str()).collect();
+    // Per item: every post's time, and the amplified ones with cascade and author.
+    type Burst = Vec<(i64, Cascade, u64)>;
+    let mut posts: BTreeMap<&str, (BTreeMap<i64, u32>, Burst)> = BTreeMap::new();
+    for f in tarjuman_gen::x_post_facts(cfg, 0..cfg.posts) {
+        for it in items(&f) {
+            let Some(&key) = watched.get(it.as_str()) else {
+                continue;
             };
-            if let Some(class) = class {
-                out.push(json!({
-                    "kind": "surge", "start": rfc(t0), "item": item,
-                    "actor": format!("x:{}", posts[i].2),
-                    "source": "background", "class": class,
-                    "campaign": posts[i].1, "campaign_posts": k, "organic_per_hour": (rate * 100.0).round() / 100.0,
-                }));
+            let e = posts.entry(key).or_default();
+            *e.0.entry(f.created_at.div_euclid(DAY)).or_default() += 1;
+            let c = cascade(&f, &it);
+            if amplified.contains(&(it, c)) {
+                e.1.push((f.created_at, c, f.author));
             }
-            i = j;
         }
     }
+    let count = |m: &BTreeMap<i64, u32>, from: i64, to: i64| -> u32 {
+        m.range(from..to).map(|(_, n)| n).sum()
+    };
+    let mut out = Vec::new();
+    for (item, (daily, mut burst)) in posts {
+        burst.sort();
+        // Amplified posts in the hour from each of them.
+        let mut end = 0;
+        let mut window = vec![0usize; burst.len()];
+        for (a, w) in window.iter_mut().enumerate() {
+            while end < burst.len() && burst[end].0 < burst[a].0 + HOUR {
+                end += 1;
+            }
+            *w = end - a;
+        }
+        // Bursts, from the earliest: where an hour from an amplified post
+        // holds 5 or more, the burst is the first hour within the next one
+        // that holds 20 or more, else the busiest; then on past its hour.
+        let mut starts: Vec<usize> = Vec::new();
+        let mut a = 0;
+        while a < burst.len() {
+            if window[a] < 5 {
+                a += 1;
+                continue;
+            }
+            let reach = burst.partition_point(|p| p.0 < burst[a].0 + HOUR);
+            let b = (a..reach)
+                .find(|&x| window[x] >= 20)
+                .or_else(|| (a..reach).max_by_key(|&x| (window[x], std::cmp::Reverse(x))))
+                .unwrap_or(a);
+            starts.push(b);
+            let until = burst[b].0 + HOUR;
+            a = burst.partition_point(|p| p.0 < until).max(a + 1);
+        }
+        for b in starts {
+            // Leading posts more than 15 minutes before the next one are
+            // strays, not the burst's start.
+            let end = b + window[b];
+            let mut b = b;
+            while b + 1 < end && burst[b + 1].0 - burst[b].0 > 900 {
+                b += 1;
+            }
+            let (t0, _, author) = burst[b];
+            let k = (end - b) as f64;
+            // The item's usual rate at t0: the median of its daily posts
+            // over up to 7 days before, per hour, times how busy the world
+            // is in t0's hour against those days.
+            let day = t0.div_euclid(DAY);
+            let first = cfg.start.div_euclid(DAY);
+            let days: Vec<i64> = (1..=7).map(|d| day - d).filter(|d| *d >= first).collect();
+            let mut n: Vec<u32> = days.iter().map(|d| daily.get(d).copied().unwrap_or(0)).collect();
+            n.sort_unstable();
+            let median = if n.is_empty() {
+                0.0
+            } else if n.len() % 2 == 1 {
+                f64::from(n[n.len() / 2])
+            } else {
+                f64::from(n[n.len() / 2 - 1] + n[n.len() / 2]) / 2.0
+            };
+            let h = t0.div_euclid(HOUR);
+            let busy = match (days.last(), days.first()) {
+                (Some(&lo), Some(&hi)) => {
+                    let all = count(&hourly, lo * 24, (hi + 1) * 24);
+                    f64::from(count(&hourly, h, h + 1)) * (days.len() * 24) as f64
+                        / f64::from(all.max(1))
+                }
+                _ => 1.0,
+            };
+            let rate = median / 24.0 * busy;
+            let warm = t0 >= cfg.start + 3 * DAY;
+            let class = if k >= 25.0 && k >= 10.0 * rate && warm {
+                "required"
+            } else if k >= 5.0 && k >= 2.0 * rate {
+                "ignored"
+            } else {
+                continue;
+            };
+            let mut causes: BTreeMap<Cascade, usize> = BTreeMap::new();
+            for p in burst.iter().filter(|p| p.0 >= t0 && p.0 < t0 + HOUR) {
+                *causes.entry(p.1).or_default() += 1;
+            }
+            let cause: Vec<String> = causes
+                .iter()
+                .map(|(c, n)| match c {
+                    Cascade::Campaign(id) => format!("campaign {id} ({n})"),
+                    Cascade::Post(i) => format!("post {i} and its retweets ({n})"),
+                    Cascade::Status(id) => format!("quotes of x:{id} ({n})"),
+                })
+                .collect();
+            out.push(json!({
+                "kind": "surge", "start": rfc(t0), "item": item,
+                "actor": format!("x:{author}"),
+                "source": "background", "class": class, "cause": cause.join(", "),
+                "burst_posts": k, "usual_per_hour": (rate * 100.0).round() / 100.0,
+            }));
+        }
+    }
+    out.sort_by(|a, b| (a["start"].as_str(), a["item"].as_str()).cmp(&(b["start"].as_str(), b["item"].as_str())));
     out
 }

@@ -16,8 +16,9 @@
 //! Entries of `class` `required` (the default) are what a detector must
 //! find: recall is matched required entries / required entries. Entries of
 //! class `ignored` are borderline background surges (see
-//! `labelled_world.rs`): an event matching one is *excused*, neither right
-//! nor wrong, and left out of precision, which is matched events /
+//! `labelled_world.rs`): an event about the same item whose span meets the
+//! entry's hour (from 15 minutes before its start) is *excused*, neither
+//! right nor wrong, and left out of precision, which is matched events /
 //! (events − excused ones). Every other event is a false one. With
 //! `--posts N`, false events per 100,000 posts are printed; with `--source
 //! background` (or `injected`), only truth entries of that source are used
@@ -83,6 +84,15 @@ fn matches(x: &Value, e: &Value, timed: bool) -> bool {
     (actor_ok || x["item"].is_string()) && trigger_ok && item_ok && time_ok
 }
 
+/// Whether event `e` is about ignored entry `x`'s item and its span meets
+/// the entry's hour (from 15 minutes before its start).
+fn overlaps(x: &Value, e: &Value) -> bool {
+    let t0 = ts(&x["start"]);
+    x["item"].as_str().is_some_and(|it| e["detail"]["item"] == it)
+        && ts(&e["start"]) <= t0 + 3600
+        && ts(&e["end"]) >= t0 - 15 * 60
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(truth), Some(events)) = (args.first(), args.get(1)) else {
@@ -140,7 +150,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let mut excused = 0usize;
         for x in &ignored {
-            if let Some(i) = (0..d.len()).find(|&i| !used[i] && matches(x, d[i], timed)) {
+            if let Some(i) = (0..d.len()).find(|&i| !used[i] && overlaps(x, d[i])) {
                 used[i] = true;
                 excused += 1;
             }

@@ -231,8 +231,10 @@ pub struct XPostFacts {
     pub created_at: i64,
     /// Author's X user id.
     pub author: u64,
-    /// Whether it is a retweet.
-    pub retweet: bool,
+    /// `"original"`, `"retweet"`, `"reply"` or `"quote"`.
+    pub kind: &'static str,
+    /// Index of the post it retweets, replies to or quotes.
+    pub target: Option<u64>,
     /// The campaign it belongs to (its seed included), if any.
     pub campaign: Option<CampaignFacts>,
     /// Hashtags as written, without `#`, in text order.
@@ -267,7 +269,13 @@ pub fn x_post_facts(
             id: t.id,
             created_at: t.t_ms.div_euclid(1000),
             author: actors::X_ID_BASE + t.author,
-            retweet: t.kind == x::Kind::Retweet,
+            kind: match t.kind {
+                x::Kind::Original => "original",
+                x::Kind::Retweet => "retweet",
+                x::Kind::Reply => "reply",
+                x::Kind::Quote => "quote",
+            },
+            target: t.target,
             campaign: world.campaign_facts(i),
             hashtags,
             urls,

@@ -66,7 +66,8 @@ impl Kinds<'_> {
 /// What an update changed.
 #[derive(Debug, Default)]
 pub(crate) struct Update {
-    /// Items whose counts changed.
+    /// Items a changed post was or is counted under (their counts, or at
+    /// least which posts they hold, changed).
     pub touched: BTreeSet<i64>,
     /// The bins whose overall volume changed (lowest, highest).
     pub volume: Option<(i64, i64)>,
@@ -110,6 +111,7 @@ pub(crate) fn update(
     let mut ids: HashMap<String, i64> = HashMap::new();
     let mut delta: BTreeMap<(i64, i64), i64> = BTreeMap::new();
     let mut volume_bins: BTreeSet<i64> = BTreeSet::new();
+    let mut touched: BTreeSet<i64> = BTreeSet::new();
     for id in changed {
         let old: Option<(i64, String)> = old_st
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -118,6 +120,7 @@ pub(crate) fn update(
             volume_bins.insert(*bin);
             for it in parse_ids(items) {
                 *delta.entry((it, *bin)).or_default() -= 1;
+                touched.insert(it);
             }
         }
         let Some((at, text)) = post_st
@@ -178,11 +181,15 @@ pub(crate) fn update(
                 }
             };
             *delta.entry((item_id, bin)).or_default() += 1;
+            touched.insert(item_id);
             list.push(item_id);
         }
         put_st.execute(params![id, bin, join_ids(&list)])?;
     }
-    let mut out = Update::default();
+    let mut out = Update {
+        touched,
+        ..Default::default()
+    };
     let mut up_st = conn.prepare_cached(
         "INSERT INTO detect_counts (item_id, bin, posts) VALUES (?1, ?2, ?3)
          ON CONFLICT (item_id, bin) DO UPDATE SET posts = posts + excluded.posts",
@@ -202,7 +209,6 @@ pub(crate) fn update(
             zero_st.execute(params![item, bin])?;
         }
         item_up.execute(params![item, d, bin])?;
-        out.touched.insert(item);
     }
     let mut count_st = conn
         .prepare_cached("SELECT count(*) FROM posts WHERE created_at >= ?1 AND created_at < ?2")?;
@@ -445,25 +451,51 @@ pub(crate) fn names(conn: &Connection, ids: &BTreeSet<i64>) -> Result<Vec<(i64, 
     Ok(out)
 }
 
-/// The posts counted under `item` between times `from` and `to`
-/// (inclusive): time, post ref, author ref; by time, then ref.
+/// The posts counted under item `id` (named `item`, with `total` posts in
+/// all) between times `from` and `to` (inclusive): time, post ref, author
+/// ref; by time, then ref. Rare hashtags and URLs are looked up through
+/// their indexes; busy items, domains and terms by the posts of the time
+/// range.
 pub(crate) fn posts(
     conn: &Connection,
-    item: i64,
+    (id, item, total): (i64, &str, u32),
     from: i64,
     to: i64,
 ) -> Result<Vec<(i64, String, Option<String>)>, Error> {
-    let mut st = conn.prepare_cached(
-        "SELECT p.created_at, p.ref, a.ref, c.items FROM posts p
-         JOIN detect_counted c ON c.post_id = p.id LEFT JOIN actors a ON a.id = p.author_id
-         WHERE p.created_at BETWEEN ?1 AND ?2",
-    )?;
-    let mut rows = st.query(params![from, to])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        let items: String = r.get(3)?;
-        if parse_ids(&items).any(|i| i == item) {
-            out.push((r.get(0)?, r.get(1)?, r.get(2)?));
+    const COLS: &str = "SELECT DISTINCT p.created_at, p.ref, a.ref FROM posts p LEFT JOIN actors a ON a.id = p.author_id";
+    let map = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
+    let mut out: Vec<(i64, String, Option<String>)> = Vec::new();
+    let rare = total <= 5_000;
+    if let Some(tag) = item.strip_prefix('#').filter(|t| {
+        // SQLite's lower() folds ASCII only: tags with other cased
+        // letters take the general path.
+        rare && t.chars().all(|c| c.is_ascii() || !c.is_lowercase())
+    }) {
+        let mut st = conn.prepare_cached(&format!(
+            "{COLS} JOIN hashtags h ON h.post_id = p.id WHERE lower(h.tag) = ?1 AND p.created_at BETWEEN ?2 AND ?3"
+        ))?;
+        for r in st.query_map(params![tag, from, to], map)? {
+            out.push(r?);
+        }
+    } else if let Some(url) = item.strip_prefix("url:").filter(|_| rare) {
+        let mut st = conn.prepare_cached(&format!(
+            "{COLS} JOIN urls u ON u.post_id = p.id WHERE u.canonical = ?1 AND p.created_at BETWEEN ?2 AND ?3"
+        ))?;
+        for r in st.query_map(params![url, from, to], map)? {
+            out.push(r?);
+        }
+    } else {
+        let mut st = conn.prepare_cached(
+            "SELECT p.created_at, p.ref, a.ref, c.items FROM posts p
+             JOIN detect_counted c ON c.post_id = p.id LEFT JOIN actors a ON a.id = p.author_id
+             WHERE p.created_at BETWEEN ?1 AND ?2",
+        )?;
+        let mut rows = st.query(params![from, to])?;
+        while let Some(r) = rows.next()? {
+            let items: String = r.get(3)?;
+            if parse_ids(&items).any(|i| i == id) {
+                out.push((r.get(0)?, r.get(1)?, r.get(2)?));
+            }
         }
     }
     out.sort();

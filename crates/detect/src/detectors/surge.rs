@@ -123,6 +123,7 @@ struct Surge {
     params: Params,
     terms: Vec<(String, Names)>,
     withdrawn: Vec<String>,
+    evidence_secs: f64,
 }
 
 fn build(w: &Watchlists) -> Result<Box<dyn Detector>, ConfigError> {
@@ -159,6 +160,7 @@ fn build(w: &Watchlists) -> Result<Box<dyn Detector>, ConfigError> {
         params: p,
         terms,
         withdrawn: Vec::new(),
+        evidence_secs: 0.0,
     }))
 }
 
@@ -175,7 +177,7 @@ impl Surge {
 
     /// The events of one item (none when it does not surge).
     fn item_events(
-        &self,
+        &mut self,
         scan: &Scan<'_>,
         (id, item): (i64, &str),
         bins: &BTreeMap<i64, u32>,
@@ -195,7 +197,15 @@ impl Surge {
             };
             let start_bin = start_bin(bins, first, WINDOW, p.min_ratio);
             let eb = end_bin(bins, last, WINDOW, p.min_ratio);
-            let posts = counts::posts(scan.conn, id, start_bin * BIN, (eb + 1) * BIN - 1)?;
+            let c = std::time::Instant::now();
+            let total = bins.values().sum();
+            let posts = counts::posts(
+                scan.conn,
+                (id, item, total),
+                start_bin * BIN,
+                (eb + 1) * BIN - 1,
+            )?;
+            self.evidence_secs += c.elapsed().as_secs_f64();
             let (Some(p0), Some(pn)) = (posts.first(), posts.last()) else {
                 continue;
             };
@@ -258,7 +268,11 @@ impl Detector for Surge {
     fn detect(&mut self, scan: &Scan<'_>, out: &mut Vec<Event>) -> Result<(), Error> {
         let p = &self.params;
         let kinds = self.kinds();
+        let clock = std::time::Instant::now();
         let update = counts::update(scan.conn, scan.since, scan.upto, &kinds, p.min_posts)?;
+        if std::env::var_os("TARJUMAN_PROFILE").is_some() {
+            eprintln!("surge: counts {:.3} s, {} touched", clock.elapsed().as_secs_f64(), update.touched.len());
+        }
         let history_start: Option<i64> =
             scan.conn
                 .query_row("SELECT min(created_at) FROM posts", [], |r| r.get(0))?;
@@ -287,11 +301,17 @@ impl Detector for Surge {
                     items.insert(id, item);
                 }
             }
+            if std::env::var_os("TARJUMAN_PROFILE").is_some() {
+                eprintln!("surge: {} items to judge at {:.3} s", items.len(), clock.elapsed().as_secs_f64());
+            }
             for (id, item) in &items {
                 let bins = counts::series(scan.conn, *id)?;
                 self.item_events(scan, (*id, item), &bins, history_start, &activity, out)?;
                 judged.insert(item.clone());
             }
+        }
+        if std::env::var_os("TARJUMAN_PROFILE").is_some() {
+            eprintln!("surge: judged at {:.3} s, evidence {:.3} s", clock.elapsed().as_secs_f64(), self.evidence_secs);
         }
         // Events of judged items that this run did not find again (a
         // backfill raised their baseline, or moved their first window):
