@@ -545,7 +545,10 @@ fn background_surges(cfg: &tarjuman_gen::WorldConfig) -> Vec<Value> {
             let day = t0.div_euclid(DAY);
             let first = cfg.start.div_euclid(DAY);
             let days: Vec<i64> = (1..=7).map(|d| day - d).filter(|d| *d >= first).collect();
-            let mut n: Vec<u32> = days.iter().map(|d| daily.get(d).copied().unwrap_or(0)).collect();
+            let mut n: Vec<u32> = days
+                .iter()
+                .map(|d| daily.get(d).copied().unwrap_or(0))
+                .collect();
             n.sort_unstable();
             let median = if n.is_empty() {
                 0.0
@@ -592,6 +595,8 @@ fn background_surges(cfg: &tarjuman_gen::WorldConfig) -> Vec<Value> {
             }));
         }
     }
-    out.sort_by(|a, b| (a["start"].as_str(), a["item"].as_str()).cmp(&(b["start"].as_str(), b["item"].as_str())));
+    out.sort_by(|a, b| {
+        (a["start"].as_str(), a["item"].as_str()).cmp(&(b["start"].as_str(), b["item"].as_str()))
+    });
     out
 }

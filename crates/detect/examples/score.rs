@@ -88,7 +88,9 @@ fn matches(x: &Value, e: &Value, timed: bool) -> bool {
 /// the entry's hour (from 15 minutes before its start).
 fn overlaps(x: &Value, e: &Value) -> bool {
     let t0 = ts(&x["start"]);
-    x["item"].as_str().is_some_and(|it| e["detail"]["item"] == it)
+    x["item"]
+        .as_str()
+        .is_some_and(|it| e["detail"]["item"] == it)
         && ts(&e["start"]) <= t0 + 3600
         && ts(&e["end"]) >= t0 - 15 * 60
 }

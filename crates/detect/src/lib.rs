@@ -31,6 +31,7 @@
 pub mod detectors;
 pub mod diff;
 pub mod events;
+pub mod links;
 pub mod matcher;
 pub mod notify;
 pub mod timeline;
@@ -290,6 +291,7 @@ pub fn run(conn: &Connection, w: &Watchlists, opts: &RunOptions) -> Result<RunRe
     let built = build_all(w)?;
     let resolved = Resolved::new(conn, w)?;
     let upto = store_seq(conn)?;
+    links::update(conn, w, &resolved, upto, opts.rebuild)?;
     let mut report = RunReport {
         upto,
         unresolved: resolved.unresolved.clone(),

@@ -44,10 +44,11 @@
 
 use super::burst::{median, poisson_tail};
 use crate::events::{Event, Evidence, rfc3339};
-use crate::matcher::Names;
-use crate::{ConfigError, Detector, Error, Registration, Scan, Watchlists};
+use crate::links;
+use crate::{ConfigError, Detector, Error, Registration, ResolvedActor, Scan, Watchlists};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The registry entry.
 pub const REG: Registration = Registration {
@@ -125,7 +126,6 @@ struct Trigger {
     native_id: String,
     author: i64,
     at: i64,
-    seq: i64,
 }
 
 /// A reaction: time, reacting post ref, its author id, kind.
@@ -136,151 +136,201 @@ impl Detector for Wave {
         serde_json::to_value(&self.params).unwrap_or_default()
     }
 
+    // Per watched actor: an actor whose posts, reactions, mentions or
+    // alias mentions the changes touch has all its posts judged again, from
+    // indexed lookups (its posts; replies and quotes of each; reposts and
+    // mentions of it; links and alias mentions through `detect_links`), so
+    // a run costs what the touched actors' audiences hold, not the store.
     fn detect(&mut self, scan: &Scan<'_>, out: &mut Vec<Event>) -> Result<(), Error> {
-        let conn = scan.conn;
         if scan.resolved.actors.is_empty() {
             return Ok(());
         }
+        let touched = if scan.since == 0 {
+            scan.resolved.actors.iter().map(|a| a.id).collect()
+        } else {
+            touched_actors(scan)?
+        };
+        for a in &scan.resolved.actors {
+            if touched.contains(&a.id) {
+                self.actor_events(scan, a, out)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Watched actors the changes in the scan's window touch: they wrote a
+/// changed post, or a changed post replies to, quotes, reposts, links to,
+/// mentions or names (by alias) one of them or their posts.
+fn touched_actors(scan: &Scan<'_>) -> Result<BTreeSet<i64>, Error> {
+    let conn = scan.conn;
+    let mut out = BTreeSet::new();
+    let watched = |id: i64| scan.resolved.get(id).is_some();
+    let changed: Vec<i64> = conn
+        .prepare_cached("SELECT DISTINCT post_id FROM post_versions WHERE seq > ?1 AND seq <= ?2")?
+        .query_map(params![scan.since, scan.upto], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut post_st = conn.prepare_cached(
+        "SELECT author_id, reply_to, quote_of, repost_of FROM posts WHERE id = ?1",
+    )?;
+    let mut author_st = conn.prepare_cached("SELECT author_id FROM posts WHERE ref = ?1")?;
+    let mut inter_st =
+        conn.prepare_cached("SELECT dst_actor FROM interactions WHERE post_id = ?1")?;
+    let mut link_st = conn.prepare_cached("SELECT target FROM detect_links WHERE post_id = ?1")?;
+    let by_ref: HashMap<&str, i64> = scan
+        .resolved
+        .actors
+        .iter()
+        .map(|a| (a.reference.as_str(), a.id))
+        .collect();
+    for id in changed {
+        let Some((author, targets)) = post_st
+            .query_row([id], |r| {
+                Ok((
+                    r.get::<_, Option<i64>>(0)?,
+                    [
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ],
+                ))
+            })
+            .optional()?
+        else {
+            continue;
+        };
+        if let Some(a) = author.filter(|a| watched(*a)) {
+            out.insert(a);
+        }
+        let mut refs: Vec<String> = targets.into_iter().flatten().collect();
+        for t in link_st.query_map([id], |r| r.get::<_, String>(0))? {
+            let t = t?;
+            if let Some(s) = t.strip_prefix("status:") {
+                refs.push(format!("x:{s}"));
+            } else if let Some(&a) = t.strip_prefix("alias:").and_then(|r| by_ref.get(r)) {
+                out.insert(a);
+            }
+        }
+        for r in refs {
+            if let Some(Some(a)) = author_st.query_row([&r], |r| r.get(0)).optional()? {
+                if watched(a) {
+                    out.insert(a);
+                }
+            }
+        }
+        for d in inter_st.query_map([id], |r| r.get::<_, i64>(0))? {
+            let d = d?;
+            if watched(d) {
+                out.insert(d);
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Wave {
+    /// Judges every post of watched actor `a`.
+    fn actor_events(
+        &self,
+        scan: &Scan<'_>,
+        a: &ResolvedActor,
+        out: &mut Vec<Event>,
+    ) -> Result<(), Error> {
+        let conn = scan.conn;
         let horizon = i64::from(self.params.horizon_hours) * 3600;
         let nbins = (horizon / BIN).max(1) as usize;
-        // Watched posts, per author in time order.
         let mut triggers: Vec<Trigger> = Vec::new();
         let mut st = conn.prepare_cached(
-            "SELECT ref, native_id, created_at, seq FROM posts WHERE author_id = ?1 AND created_at IS NOT NULL AND kind != 'repost' ORDER BY created_at, ref",
+            "SELECT ref, native_id, created_at FROM posts WHERE author_id = ?1 AND created_at IS NOT NULL AND kind != 'repost' ORDER BY created_at, ref",
         )?;
-        for a in &scan.resolved.actors {
-            for r in st.query_map([a.id], |r| {
-                Ok(Trigger {
-                    post_ref: r.get(0)?,
-                    native_id: r.get(1)?,
-                    author: a.id,
-                    at: r.get(2)?,
-                    seq: r.get(3)?,
-                })
-            })? {
-                triggers.push(r?);
-            }
+        for r in st.query_map([a.id], |r| {
+            Ok(Trigger {
+                post_ref: r.get(0)?,
+                native_id: r.get(1)?,
+                author: a.id,
+                at: r.get(2)?,
+            })
+        })? {
+            triggers.push(r?);
+        }
+        if triggers.is_empty() {
+            return Ok(());
         }
         let by_ref: HashMap<&str, usize> = triggers
             .iter()
             .enumerate()
             .map(|(i, t)| (t.post_ref.as_str(), i))
             .collect();
-        let by_native: HashMap<&str, usize> = triggers
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.post_ref.starts_with("x:"))
-            .map(|(i, t)| (t.native_id.as_str(), i))
-            .collect();
-        let mut per_author: HashMap<i64, Vec<usize>> = HashMap::new();
-        for (i, t) in triggers.iter().enumerate() {
-            per_author.entry(t.author).or_default().push(i);
-        }
         let mut reactions: Vec<BTreeMap<String, Reaction>> = vec![BTreeMap::new(); triggers.len()];
-        let mut touched = vec![false; triggers.len()];
-        let mut add = |i: usize, r: Reaction, seq: i64| {
+        let mut add = |i: usize, r: Reaction| {
             let t = &triggers[i];
             if r.2 == t.author || r.0 < t.at || r.0 - t.at >= horizon {
                 return;
             }
-            if seq > scan.since && seq <= scan.upto {
-                touched[i] = true;
-            }
             reactions[i].entry(r.1.clone()).or_insert(r);
         };
-        // Replies, quotes, reposts.
-        let mut st = conn.prepare(
-            "SELECT created_at, ref, author_id, reply_to, quote_of, repost_of, seq FROM posts
-             WHERE created_at IS NOT NULL AND author_id IS NOT NULL
-               AND (reply_to IS NOT NULL OR quote_of IS NOT NULL OR repost_of IS NOT NULL)",
-        )?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let (at, pr, au): (i64, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            let seq: i64 = r.get(6)?;
-            for (col, kind) in [(3, "reply"), (4, "quote"), (5, "repost")] {
-                let target: Option<String> = r.get(col)?;
-                if let Some(i) = target.as_deref().and_then(|t| by_ref.get(t)) {
-                    add(*i, (at, pr.clone(), au, kind), seq);
+        // Replies and quotes of each post, through their indexes.
+        for (col, kind) in [("reply_to", "reply"), ("quote_of", "quote")] {
+            let mut st = conn.prepare_cached(&format!(
+                "SELECT created_at, ref, author_id FROM posts WHERE {col} = ?1 AND created_at IS NOT NULL AND author_id IS NOT NULL"
+            ))?;
+            for (i, t) in triggers.iter().enumerate() {
+                for r in st.query_map([&t.post_ref], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+                    let (at, pr, au): (i64, String, i64) = r?;
+                    add(i, (at, pr, au, kind));
                 }
             }
         }
-        // Links to the post.
-        let mut st = conn.prepare(
-            "SELECT p.created_at, p.ref, p.author_id, u.canonical, p.seq FROM urls u JOIN posts p ON p.id = u.post_id
-             WHERE u.canonical LIKE '%/status/%' AND p.created_at IS NOT NULL AND p.author_id IS NOT NULL",
+        // Reposts of the actor's posts, through the repost interactions.
+        let mut st = conn.prepare_cached(
+            "SELECT p.created_at, p.ref, p.author_id, p.repost_of FROM interactions i JOIN posts p ON p.id = i.post_id
+             WHERE i.dst_actor = ?1 AND i.kind = 'repost' AND p.repost_of IS NOT NULL
+               AND p.created_at IS NOT NULL AND p.author_id IS NOT NULL",
         )?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let url: String = r.get(3)?;
-            let id = url
-                .split("/status/")
-                .nth(1)
-                .map(|s| s.split(['/', '?']).next().unwrap_or(""))
-                .unwrap_or("");
-            if let Some(&i) = by_native.get(id) {
-                add(i, (r.get(0)?, r.get(1)?, r.get(2)?, "link"), r.get(4)?);
+        for r in st.query_map([a.id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+        })? {
+            let (at, pr, au, target): (i64, String, i64, String) = r?;
+            if let Some(&i) = by_ref.get(target.as_str()) {
+                add(i, (at, pr, au, "repost"));
             }
         }
-        // Mentions of the author (by handle, or by alias in text), given to
-        // the author's latest post before them.
-        let latest = |author: i64, at: i64| -> Option<usize> {
-            let list = per_author.get(&author)?;
-            let k = list.partition_point(|&i| triggers[i].at <= at);
-            (k > 0).then(|| list[k - 1])
+        // Links to each X post.
+        for (i, t) in triggers.iter().enumerate() {
+            if t.post_ref.starts_with("x:") {
+                for (at, pr, au) in links::posts_to(conn, &format!("status:{}", t.native_id))? {
+                    add(i, (at, pr, au, "link"));
+                }
+            }
+        }
+        // Mentions of the actor (by handle, or by alias in text), given to
+        // its latest post before them.
+        let latest = |at: i64| -> Option<usize> {
+            let k = triggers.partition_point(|t| t.at <= at);
+            (k > 0).then(|| k - 1)
         };
-        let mut mentions: Vec<(usize, Reaction, i64)> = Vec::new();
         let mut st = conn.prepare_cached(
-            "SELECT p.created_at, p.ref, p.author_id, p.seq FROM interactions i JOIN posts p ON p.id = i.post_id
+            "SELECT p.created_at, p.ref, p.author_id FROM interactions i JOIN posts p ON p.id = i.post_id
              WHERE i.dst_actor = ?1 AND i.kind = 'mention' AND p.created_at IS NOT NULL AND p.author_id IS NOT NULL",
         )?;
-        for a in &scan.resolved.actors {
-            for r in st.query_map([a.id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            })? {
-                let (at, pr, au, seq) = r?;
-                if let Some(i) = latest(a.id, at) {
-                    mentions.push((i, (at, pr, au, "mention"), seq));
+        let mut mentions: Vec<(usize, Reaction)> = Vec::new();
+        for r in st.query_map([a.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+            let (at, pr, au): (i64, String, i64) = r?;
+            if let Some(i) = latest(at) {
+                mentions.push((i, (at, pr, au, "mention")));
+            }
+        }
+        if !a.aliases.is_empty() {
+            for (at, pr, au) in links::posts_to(conn, &format!("alias:{}", a.reference))? {
+                if let Some(i) = latest(at) {
+                    mentions.push((i, (at, pr, au, "alias")));
                 }
             }
         }
-        let named: Vec<(i64, Names)> = scan
-            .resolved
-            .actors
-            .iter()
-            .filter(|a| !a.aliases.is_empty())
-            .map(|a| (a.id, Names::new(&a.aliases)))
-            .collect();
-        if !named.is_empty() {
-            let mut st = conn.prepare(
-                "SELECT created_at, ref, author_id, text, seq FROM posts WHERE created_at IS NOT NULL AND author_id IS NOT NULL",
-            )?;
-            let mut rows = st.query([])?;
-            while let Some(r) = rows.next()? {
-                let text: String = r.get(3)?;
-                for (id, names) in &named {
-                    if names.found_in(&text) {
-                        let at: i64 = r.get(0)?;
-                        if let Some(i) = latest(*id, at) {
-                            mentions.push((i, (at, r.get(1)?, r.get(2)?, "alias"), r.get(4)?));
-                        }
-                    }
-                }
-            }
+        for (i, r) in mentions {
+            add(i, r);
         }
-        for (i, r, seq) in mentions {
-            add(i, r, seq);
-        }
-        for (i, t) in triggers.iter().enumerate() {
-            if t.seq > scan.since && t.seq <= scan.upto {
-                touched[i] = true;
-            }
-        }
+        let list: Vec<usize> = (0..triggers.len()).collect();
 
         // Cumulative curves per post.
         let curve = |rs: &BTreeMap<String, Reaction>, at: i64| -> Vec<u32> {
@@ -294,9 +344,9 @@ impl Detector for Wave {
             bins
         };
         let p = &self.params;
-        for list in per_author.values() {
+        {
             for (k, &i) in list.iter().enumerate() {
-                if !touched[i] || k < p.min_history_posts {
+                if k < p.min_history_posts {
                     continue;
                 }
                 let t = &triggers[i];

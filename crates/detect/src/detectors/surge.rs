@@ -271,7 +271,11 @@ impl Detector for Surge {
         let clock = std::time::Instant::now();
         let update = counts::update(scan.conn, scan.since, scan.upto, &kinds, p.min_posts)?;
         if std::env::var_os("TARJUMAN_PROFILE").is_some() {
-            eprintln!("surge: counts {:.3} s, {} touched", clock.elapsed().as_secs_f64(), update.touched.len());
+            eprintln!(
+                "surge: counts {:.3} s, {} touched",
+                clock.elapsed().as_secs_f64(),
+                update.touched.len()
+            );
         }
         let history_start: Option<i64> =
             scan.conn
@@ -302,7 +306,11 @@ impl Detector for Surge {
                 }
             }
             if std::env::var_os("TARJUMAN_PROFILE").is_some() {
-                eprintln!("surge: {} items to judge at {:.3} s", items.len(), clock.elapsed().as_secs_f64());
+                eprintln!(
+                    "surge: {} items to judge at {:.3} s",
+                    items.len(),
+                    clock.elapsed().as_secs_f64()
+                );
             }
             for (id, item) in &items {
                 let bins = counts::series(scan.conn, *id)?;
@@ -311,7 +319,11 @@ impl Detector for Surge {
             }
         }
         if std::env::var_os("TARJUMAN_PROFILE").is_some() {
-            eprintln!("surge: judged at {:.3} s, evidence {:.3} s", clock.elapsed().as_secs_f64(), self.evidence_secs);
+            eprintln!(
+                "surge: judged at {:.3} s, evidence {:.3} s",
+                clock.elapsed().as_secs_f64(),
+                self.evidence_secs
+            );
         }
         // Events of judged items that this run did not find again (a
         // backfill raised their baseline, or moved their first window):

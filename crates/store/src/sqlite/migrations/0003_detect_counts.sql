@@ -39,3 +39,14 @@ CREATE TABLE detect_volume (
 -- Forwards of a given actor (`newcomers`: new channels relaying a watched
 -- actor), without reading every post. Partial: other posts cost nothing.
 CREATE INDEX posts_forwarded_from ON posts(forwarded_from) WHERE forwarded_from IS NOT NULL;
+
+-- What posts point at beyond the store's own interaction rows, kept for
+-- the detectors before each run: watched names found in the text
+-- ('term:<term>', 'alias:<actor ref>', matched as docs/DETECTORS.md says)
+-- and links to X posts ('status:<tweet id>').
+CREATE TABLE detect_links (
+    target  TEXT NOT NULL,
+    post_id INTEGER NOT NULL,        -- posts(id)
+    PRIMARY KEY (target, post_id)
+) WITHOUT ROWID;
+CREATE INDEX detect_links_post ON detect_links(post_id);
