@@ -4,6 +4,7 @@
 #   bench/detect.sh                 # 1,000,000 background posts
 #   POSTS=100000 bench/detect.sh
 #   PER_KIND=5 bench/detect.sh      # injected events per kind (default 5)
+#   SEED=7 bench/detect.sh          # another generated world (default 42)
 #
 # 1. crates/detect/examples/labelled_world.rs writes a labelled world: POSTS
 #    generated tweets (tarjuman_gen) as background, plus injected events of
@@ -23,7 +24,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 POSTS=${POSTS:-1000000}
 PER_KIND=${PER_KIND:-5}
+SEED=${SEED:-42}
 OUT=bench/out/detect-$POSTS
+[ "$SEED" = 42 ] || OUT=$OUT-seed$SEED
 DATA=$OUT/data
 echo "== building (release)"
 cargo build --release -q -p tarjuman
@@ -36,8 +39,8 @@ mkdir -p "$OUT/bin"
 cp "$TARGET/release/tarjuman" "$TARGET/release/examples/labelled_world" "$TARGET/release/examples/score" "$OUT/bin/"
 BIN=$OUT/bin/tarjuman
 
-echo "== labelled world: $POSTS background posts, $PER_KIND injected events per kind"
-"$OUT/bin/labelled_world" "$OUT" --posts "$POSTS" --per-kind "$PER_KIND"
+echo "== labelled world: $POSTS background posts, $PER_KIND injected events per kind, seed $SEED"
+"$OUT/bin/labelled_world" "$OUT" --posts "$POSTS" --per-kind "$PER_KIND" --seed "$SEED"
 LINES=$(wc -l < "$OUT/background.jsonl")
 head -n $((LINES - 100)) "$OUT/background.jsonl" > "$OUT/background-old.jsonl"
 # The new pages without their `__twarc` capture scope: as the same scope,

@@ -57,6 +57,9 @@ pub enum Error {
     /// The store failed.
     #[error("store: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// An analysis the detectors use (communities) failed.
+    #[error("analysis: {0}")]
+    Analysis(String),
 }
 
 /// A registered detector: its name (also the event kind it writes and its

@@ -160,3 +160,62 @@ mod tests {
         assert_eq!(super::status_id("https://example.com/a"), None);
     }
 }
+
+#[cfg(test)]
+mod index_tests {
+    use crate::testutil::{Fx, T0};
+
+    fn targets(fx: &Fx) -> Vec<(String, String)> {
+        let mut st = fx
+            .conn()
+            .prepare("SELECT l.target, p.ref FROM detect_links l JOIN posts p ON p.id = l.post_id ORDER BY 1, 2")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn names_and_status_links_follow_the_changes() {
+        let mut fx = Fx::new();
+        let a = fx.actor("x:1", "a");
+        fx.actor("x:2", "amb");
+        let p = fx.post("x:10", a, T0, "met Romanowski today");
+        fx.conn()
+            .execute(
+                "INSERT INTO urls (post_id, pos, url, canonical) VALUES (?1, 0, 'https://t.co/q', 'https://twitter.com/amb/status/77')",
+                [p],
+            )
+            .unwrap();
+        let watch = "[[actor]]\nref = \"x:2\"\naliases = [\"Romanowski\", \"رومانوسكي\"]\n[[term]]\nterm = \"ceasefire\"\n";
+        fx.detect(watch);
+        assert_eq!(
+            targets(&fx),
+            [
+                ("alias:x:2".into(), "x:10".into()),
+                ("status:77".into(), "x:10".into())
+            ]
+        );
+        // A new post and a new version: only they are read again.
+        fx.post("x:11", a, T0 + 60, "a CEASEFIRE now");
+        fx.edit(p, "met nobody", None);
+        fx.detect(watch);
+        assert_eq!(
+            targets(&fx),
+            [
+                ("status:77".into(), "x:10".into()),
+                ("term:ceasefire".into(), "x:11".into())
+            ]
+        );
+        // Other names: everything again.
+        fx.detect("[[term]]\nterm = \"nobody\"\n");
+        assert_eq!(
+            targets(&fx),
+            [
+                ("status:77".into(), "x:10".into()),
+                ("term:nobody".into(), "x:10".into())
+            ]
+        );
+    }
+}

@@ -200,10 +200,23 @@ pub(crate) fn episodes(
     out
 }
 
+/// Largest Poisson tail of a single bin for it to count as elevated when
+/// placing an episode's start and end.
+pub(crate) const BIN_MAX_P: f64 = 1e-3;
+
+/// Whether `c` in one bin stands out against `per_bin` expected: 2 or
+/// more, `min_ratio` times the expectation, and a Poisson tail of at most
+/// [`BIN_MAX_P`] (so that two stray posts where 0.4 were expected do not
+/// count).
+fn elevated(c: u32, per_bin: f64, min_ratio: f64) -> bool {
+    c >= 2
+        && f64::from(c) >= min_ratio * per_bin
+        && poisson_tail(u64::from(c), per_bin) <= BIN_MAX_P
+}
+
 /// The bin an episode starts at: the first bin of its first window that is
-/// itself elevated (2 or more, and `min_ratio` times the per-bin
-/// expectation), so a stray earlier count does not pull the start back;
-/// failing that, the window's first bin with a count.
+/// itself elevated (see [`elevated`]), so a stray earlier count does not
+/// pull the start back; failing that, the window's first bin with a count.
 pub(crate) fn start_bin(
     bins: &BTreeMap<i64, u32>,
     first: &Hit,
@@ -216,7 +229,7 @@ pub(crate) fn start_bin(
         .clone()
         .find(|b| {
             bins.get(b)
-                .is_some_and(|&c| c >= 2 && f64::from(c) >= min_ratio * per_bin)
+                .is_some_and(|&c| elevated(c, per_bin, min_ratio))
         })
         .or_else(|| range.clone().find(|b| bins.contains_key(b)))
         .unwrap_or(first.end_bin)
@@ -233,7 +246,7 @@ pub(crate) fn end_bin(bins: &BTreeMap<i64, u32>, last: &Hit, window: i64, min_ra
         .rev()
         .find(|b| {
             bins.get(b)
-                .is_some_and(|&c| c >= 2 && f64::from(c) >= min_ratio * per_bin)
+                .is_some_and(|&c| elevated(c, per_bin, min_ratio))
         })
         .or_else(|| range.clone().rev().find(|b| bins.contains_key(b)))
         .unwrap_or(last.end_bin)

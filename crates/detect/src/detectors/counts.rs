@@ -516,3 +516,110 @@ fn join_ids(ids: &[i64]) -> String {
 fn parse_ids(s: &str) -> impl Iterator<Item = i64> + '_ {
     s.split(' ').filter_map(|x| x.parse().ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{Fx, T0};
+
+    /// Item → bin → posts, by item name (ids differ between passes), with
+    /// the overall volume as item "*".
+    fn snapshot(conn: &Connection) -> BTreeMap<String, BTreeMap<i64, i64>> {
+        let mut out: BTreeMap<String, BTreeMap<i64, i64>> = BTreeMap::new();
+        let mut st = conn
+            .prepare("SELECT i.item, c.bin, c.posts FROM detect_counts c JOIN detect_items i ON i.id = c.item_id WHERE c.posts != 0")
+            .unwrap();
+        for r in st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+        {
+            let (i, b, n): (String, i64, i64) = r.unwrap();
+            out.entry(i).or_default().insert(b, n);
+        }
+        let mut st = conn
+            .prepare("SELECT bin, posts FROM detect_volume")
+            .unwrap();
+        for r in st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap() {
+            let (b, n) = r.unwrap();
+            out.entry("*".into()).or_default().insert(b, n);
+        }
+        out
+    }
+
+    fn seq(fx: &Fx) -> i64 {
+        crate::store_seq(fx.conn()).unwrap()
+    }
+
+    #[test]
+    fn incremental_counts_equal_a_full_pass() {
+        let mut fx = Fx::new();
+        let a = fx.actor("x:1", "a");
+        let terms = [("ceasefire".to_string(), Names::new(["ceasefire", "هدنة"]))];
+        let kinds = Kinds {
+            hashtag: true,
+            url: true,
+            domain: true,
+            terms: &terms,
+        };
+        let tag = |fx: &mut Fx, id: i64, t: &str| {
+            fx.conn()
+                .execute(
+                    "INSERT INTO hashtags (post_id, tag) VALUES (?1, ?2)",
+                    params![id, t],
+                )
+                .unwrap();
+        };
+        let p1 = fx.post("x:10", a, T0, "#News and a ceasefire");
+        tag(&mut fx, p1, "News");
+        tag(&mut fx, p1, "news");
+        let p2 = fx.post("x:11", a, T0 + 100, "a link");
+        fx.conn()
+            .execute(
+                "INSERT INTO urls (post_id, pos, url, canonical, domain) VALUES (?1, 0, 'https://t.co/x', 'https://bbc.co.uk/a', 'bbc.co.uk')",
+                [p2],
+            )
+            .unwrap();
+        update(fx.conn(), 0, seq(&fx), &kinds, 1).unwrap();
+        let first = snapshot(fx.conn());
+        assert_eq!(
+            first["#news"],
+            BTreeMap::from([(T0 / BIN, 1)]),
+            "once per post"
+        );
+        assert_eq!(first["term:ceasefire"].values().sum::<i64>(), 1);
+        assert_eq!(first["*"].values().sum::<i64>(), 2);
+        let since = seq(&fx);
+        // A new post; a new version that drops the term and names it in
+        // Arabic instead; a richer record that replaces p2's entities.
+        let p3 = fx.post("x:12", a, T0 + 5000, "#Other");
+        tag(&mut fx, p3, "Other");
+        fx.edit(p1, "#News هدنة", None);
+        fx.edit(p2, "no link now", None);
+        fx.conn()
+            .execute("DELETE FROM urls WHERE post_id = ?1", [p2])
+            .unwrap();
+        tag(&mut fx, p2, "late");
+        let u = update(fx.conn(), since, seq(&fx), &kinds, 1).unwrap();
+        let inc = snapshot(fx.conn());
+        assert!(!inc.contains_key("url:https://bbc.co.uk/a"), "{inc:?}");
+        assert_eq!(inc["#late"].values().sum::<i64>(), 1);
+        assert_eq!(u.volume, Some((T0 / BIN, (T0 + 5000) / BIN)));
+        let names: BTreeSet<String> = names(fx.conn(), &u.touched)
+            .unwrap()
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
+        for i in [
+            "#news",
+            "term:ceasefire",
+            "#other",
+            "url:https://bbc.co.uk/a",
+            "domain:bbc.co.uk",
+            "#late",
+        ] {
+            assert!(names.contains(i), "{i} touched: {names:?}");
+        }
+        update(fx.conn(), 0, seq(&fx), &kinds, 1).unwrap();
+        assert_eq!(snapshot(fx.conn()), inc, "a full pass counts the same");
+    }
+}

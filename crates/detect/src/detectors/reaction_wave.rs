@@ -159,6 +159,117 @@ impl Detector for Wave {
     }
 }
 
+/// Most reacting accounts placed in communities (the most active first).
+const MAX_COMMUNITY_ACCOUNTS: usize = 1_000;
+/// Most communities listed in `by_community`.
+const MAX_COMMUNITIES: usize = 10;
+
+/// The reacting accounts (`top`: account, reactions; most first) grouped
+/// by community: Leiden (`tarjuman_analysis::graph::community`, seed 42,
+/// resolution 1) on every stored interaction of theirs, in either
+/// direction, except those with the post's author (which would make the
+/// wave itself one star-shaped community). Returns the largest communities
+/// (by reacting accounts; each with its accounts, reactions, sides,
+/// opposing accounts and top members) and a summary.
+fn communities(
+    scan: &Scan<'_>,
+    author: i64,
+    top: &[(i64, usize)],
+) -> Result<(serde_json::Value, serde_json::Value), Error> {
+    let conn = scan.conn;
+    let accounts = &top[..top.len().min(MAX_COMMUNITY_ACCOUNTS)];
+    let set: HashMap<i64, usize> = accounts.iter().map(|(a, n)| (*a, *n)).collect();
+    let mut node: HashMap<i64, usize> = HashMap::new();
+    let mut ids: Vec<i64> = Vec::new();
+    let mut index = |a: i64, ids: &mut Vec<i64>| -> usize {
+        *node.entry(a).or_insert_with(|| {
+            ids.push(a);
+            ids.len() - 1
+        })
+    };
+    for (a, _) in accounts {
+        index(*a, &mut ids);
+    }
+    let mut weights: HashMap<(usize, usize), f64> = HashMap::new();
+    let mut out_st =
+        conn.prepare_cached("SELECT dst_actor FROM interactions WHERE src_actor = ?1")?;
+    let mut in_st =
+        conn.prepare_cached("SELECT src_actor FROM interactions WHERE dst_actor = ?1")?;
+    for (a, _) in accounts {
+        for d in out_st.query_map([a], |r| r.get::<_, i64>(0))? {
+            let d = d?;
+            if d != author && d != *a {
+                let (u, v) = (index(*a, &mut ids), index(d, &mut ids));
+                *weights.entry((u, v)).or_default() += 1.0;
+            }
+        }
+        for s in in_st.query_map([a], |r| r.get::<_, i64>(0))? {
+            let s = s?;
+            // Edges between two reacting accounts came with the source's.
+            if s != author && s != *a && !set.contains_key(&s) {
+                let (u, v) = (index(s, &mut ids), index(*a, &mut ids));
+                *weights.entry((u, v)).or_default() += 1.0;
+            }
+        }
+    }
+    let mut edges: Vec<(usize, usize, f64)> =
+        weights.into_iter().map(|((u, v), w)| (u, v, w)).collect();
+    edges.sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    let c = tarjuman_analysis::graph::community::detect(ids.len(), &edges, 42, 1.0)
+        .map_err(|e| Error::Analysis(e.to_string()))?;
+    let author_side = scan.resolved.get(author).and_then(|x| x.side.clone());
+    // community → (accounts, reactions, sides, opposing, members)
+    type Group = (usize, usize, BTreeMap<String, usize>, usize, Vec<i64>);
+    let mut groups: BTreeMap<u32, Group> = BTreeMap::new();
+    for (a, n) in accounts {
+        let g = groups.entry(c.membership[node[a]]).or_default();
+        g.0 += 1;
+        g.1 += n;
+        let side = scan.resolved.get(*a).and_then(|x| x.side.clone());
+        if let (Some(s), Some(mine)) = (&side, &author_side)
+            && scan.watch.opposed(s, mine)
+        {
+            g.3 += 1;
+        }
+        *g.2.entry(side.unwrap_or_else(|| "none".into()))
+            .or_default() += 1;
+        g.4.push(*a);
+    }
+    let mut list: Vec<(u32, Group)> = groups.into_iter().collect();
+    list.sort_by(|x, y| {
+        y.1.0
+            .cmp(&x.1.0)
+            .then(y.1.1.cmp(&x.1.1))
+            .then(x.0.cmp(&y.0))
+    });
+    let mut by_community = Vec::new();
+    for (k, (_, g)) in list.iter().take(MAX_COMMUNITIES).enumerate() {
+        let mut members = Vec::new();
+        for a in g.4.iter().take(5) {
+            members.push(crate::actor_label(conn, Some(*a))?.1);
+        }
+        by_community.push(serde_json::json!({
+            "community": k,
+            "accounts": g.0,
+            "reactions": g.1,
+            "by_side": g.2,
+            "opposing": g.3,
+            "opposing_share": g.3 as f64 / g.0.max(1) as f64,
+            "top": members,
+        }));
+    }
+    let summary = serde_json::json!({
+        "method": "leiden (seed 42, resolution 1) on the reacting accounts' stored interactions, without the author",
+        "count": list.len(),
+        "accounts_placed": accounts.len(),
+        "accounts_alone": list.iter().filter(|(_, g)| g.0 == 1).count(),
+        "graph_nodes": ids.len(),
+        "graph_edges": edges.len(),
+        "modularity": (c.modularity * 1000.0).round() / 1000.0,
+    });
+    Ok((serde_json::Value::Array(by_community), summary))
+}
+
 /// Watched actors the changes in the scan's window touch: they wrote a
 /// changed post, or a changed post replies to, quotes, reposts, links to,
 /// mentions or names (by alias) one of them or their posts.
@@ -414,6 +525,7 @@ impl Wave {
                 }
                 let mut top: Vec<(i64, usize)> = by_actor.iter().map(|(a, n)| (*a, *n)).collect();
                 top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                let groups = communities(scan, t.author, &top)?;
                 let mut e = Event::new(REG.name, t.post_ref.clone());
                 e.start = w0.0;
                 e.end = wn.0;
@@ -475,6 +587,8 @@ impl Wave {
                     "accounts": by_actor.len(),
                     "by_side": by_side,
                     "opposing_share": share,
+                    "by_community": groups.0,
+                    "communities": groups.1,
                 });
                 out.push(e);
             }
@@ -515,6 +629,18 @@ mod tests {
                 );
             }
         }
+        // The fans are two circles: each mentions half of its own half
+        // (fans 0-24, 25-49).
+        for (k, &fan) in fans.iter().take(50).enumerate() {
+            let half = if k < 25 { 0 } else { 25 };
+            for step in 1..=12 {
+                let other = fans[half + (k - half + step) % 25];
+                n += 1;
+                let at = T0 + 5 * 86_400 + (k * 60) as i64;
+                let p = fx.post(&format!("x:{n}"), fan, at, "@friend");
+                fx.interaction(p, "mention", fan, other, at);
+            }
+        }
         // Post 11 draws 50 replies from 20 to 70 minutes after it, 10 of them
         // from the opposing group's account.
         let at = T0 + 10 * 86_400;
@@ -547,6 +673,28 @@ mod tests {
         assert_eq!(e.detail["by_side"]["armed-group"], 1);
         // Baseline at every age: median of 3 → 3 reactions.
         assert_eq!(e.detail["baseline"], 3.0);
+        // By community: the two circles of fans (the group's account, which
+        // only ever talks to the author, stands alone).
+        let groups = e.detail["by_community"].as_array().unwrap();
+        let half = |v: &serde_json::Value| -> Vec<bool> {
+            v["top"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap()[2..].parse::<usize>().unwrap() - 100 < 25)
+                .collect()
+        };
+        assert_eq!(groups[0]["accounts"], 20, "{groups:#?}");
+        assert_eq!(groups[1]["accounts"], 20, "{groups:#?}");
+        for g in &groups[..2] {
+            let h = half(g);
+            assert!(h.iter().all(|&x| x == h[0]), "{g}");
+            assert_eq!(g["by_side"]["none"], 20);
+            assert_eq!(g["opposing"], 0);
+        }
+        assert_ne!(half(&groups[0])[0], half(&groups[1])[0]);
+        assert_eq!(e.detail["communities"]["count"], 3);
+        assert_eq!(e.detail["communities"]["accounts_alone"], 1);
         // The ordinary posts are not waves; a rerun adds nothing.
         assert!(fx.detect(WATCH).changed.is_empty());
     }

@@ -123,7 +123,6 @@ struct Surge {
     params: Params,
     terms: Vec<(String, Names)>,
     withdrawn: Vec<String>,
-    evidence_secs: f64,
 }
 
 fn build(w: &Watchlists) -> Result<Box<dyn Detector>, ConfigError> {
@@ -160,7 +159,6 @@ fn build(w: &Watchlists) -> Result<Box<dyn Detector>, ConfigError> {
         params: p,
         terms,
         withdrawn: Vec::new(),
-        evidence_secs: 0.0,
     }))
 }
 
@@ -177,7 +175,7 @@ impl Surge {
 
     /// The events of one item (none when it does not surge).
     fn item_events(
-        &mut self,
+        &self,
         scan: &Scan<'_>,
         (id, item): (i64, &str),
         bins: &BTreeMap<i64, u32>,
@@ -197,7 +195,6 @@ impl Surge {
             };
             let start_bin = start_bin(bins, first, WINDOW, p.min_ratio);
             let eb = end_bin(bins, last, WINDOW, p.min_ratio);
-            let c = std::time::Instant::now();
             let total = bins.values().sum();
             let posts = counts::posts(
                 scan.conn,
@@ -205,7 +202,6 @@ impl Surge {
                 start_bin * BIN,
                 (eb + 1) * BIN - 1,
             )?;
-            self.evidence_secs += c.elapsed().as_secs_f64();
             let (Some(p0), Some(pn)) = (posts.first(), posts.last()) else {
                 continue;
             };
@@ -268,15 +264,7 @@ impl Detector for Surge {
     fn detect(&mut self, scan: &Scan<'_>, out: &mut Vec<Event>) -> Result<(), Error> {
         let p = &self.params;
         let kinds = self.kinds();
-        let clock = std::time::Instant::now();
         let update = counts::update(scan.conn, scan.since, scan.upto, &kinds, p.min_posts)?;
-        if std::env::var_os("TARJUMAN_PROFILE").is_some() {
-            eprintln!(
-                "surge: counts {:.3} s, {} touched",
-                clock.elapsed().as_secs_f64(),
-                update.touched.len()
-            );
-        }
         let history_start: Option<i64> =
             scan.conn
                 .query_row("SELECT min(created_at) FROM posts", [], |r| r.get(0))?;
@@ -305,25 +293,11 @@ impl Detector for Surge {
                     items.insert(id, item);
                 }
             }
-            if std::env::var_os("TARJUMAN_PROFILE").is_some() {
-                eprintln!(
-                    "surge: {} items to judge at {:.3} s",
-                    items.len(),
-                    clock.elapsed().as_secs_f64()
-                );
-            }
             for (id, item) in &items {
                 let bins = counts::series(scan.conn, *id)?;
                 self.item_events(scan, (*id, item), &bins, history_start, &activity, out)?;
                 judged.insert(item.clone());
             }
-        }
-        if std::env::var_os("TARJUMAN_PROFILE").is_some() {
-            eprintln!(
-                "surge: judged at {:.3} s, evidence {:.3} s",
-                clock.elapsed().as_secs_f64(),
-                self.evidence_secs
-            );
         }
         // Events of judged items that this run did not find again (a
         // backfill raised their baseline, or moved their first window):
@@ -437,6 +411,67 @@ mod tests {
         )
         .unwrap();
         assert_eq!(fx.events("surge"), inc, "a rebuild finds the same event");
+    }
+
+    #[test]
+    fn a_store_wide_rise_is_not_an_item_surge() {
+        let mut fx = Fx::new();
+        let a = fx.actor("x:1", "a");
+        let mut n = 0;
+        // Ten days: every hour 20 untagged posts and 6 of #news.
+        let hour = |fx: &mut Fx, n: &mut u32, at: i64, others: i64, news: i64| {
+            for k in 0..others {
+                *n += 1;
+                fx.post(&format!("x:{n}"), a, at + k * 3600 / others, "words");
+            }
+            for k in 0..news {
+                tag(fx, a, n, at + 30 + k * 3600 / news, "news");
+            }
+        };
+        for h in 0..10 * 24 {
+            let at = T0 + h * 3600;
+            let (others, news) = match h {
+                // Day 8, 14:00: everything 8 times busier (a news day).
+                h if h == 8 * 24 + 14 => (160, 48),
+                // Day 9, 14:00: #news alone 8 times busier.
+                h if h == 9 * 24 + 14 => (20, 48),
+                _ => (20, 6),
+            };
+            hour(&mut fx, &mut n, at, others, news);
+        }
+        fx.detect("");
+        let ev = fx.events("surge");
+        assert_eq!(ev.len(), 1, "{ev:#?}");
+        assert_eq!(ev[0].start, T0 + (9 * 24 + 14) * 3600 + 30);
+        assert!(ev[0].detail["activity"].as_f64().unwrap() < 1.1);
+    }
+
+    #[test]
+    fn a_backfill_that_raises_the_baseline_withdraws_the_surge() {
+        let mut fx = Fx::new();
+        let a = fx.actor("x:1", "a");
+        let mut n = 0;
+        for d in 0..10 {
+            for h in 0..4 {
+                tag(&mut fx, a, &mut n, T0 + d * 86_400 + h * 6 * 3600, "news");
+            }
+        }
+        let burst = T0 + 8 * 86_400 + 14 * 3600 + 7 * 60;
+        for i in 0..30 {
+            tag(&mut fx, a, &mut n, burst + i * 60, "news");
+        }
+        fx.detect("");
+        assert_eq!(fx.events("surge").len(), 1);
+        // Older posts turn up: #news was busy all along (200 a day).
+        for d in 1..8 {
+            for k in 0..200 {
+                tag(&mut fx, a, &mut n, T0 + d * 86_400 + k * 400, "news");
+            }
+        }
+        let r = fx.detect("");
+        let d = r.detectors.iter().find(|d| d.name == "surge").unwrap();
+        assert_eq!(d.withdrawn_events, 1, "{d:?}");
+        assert!(fx.events("surge").is_empty());
     }
 
     #[test]
