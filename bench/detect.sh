@@ -5,6 +5,7 @@
 #   POSTS=100000 bench/detect.sh
 #   PER_KIND=5 bench/detect.sh      # injected events per kind (default 5)
 #   SEED=7 bench/detect.sh          # another generated world (default 42)
+#   KEEP=1 bench/detect.sh          # keep background-old.jsonl (2.2 GB at 1M)
 #
 # 1. crates/detect/examples/labelled_world.rs writes a labelled world: POSTS
 #    generated tweets (tarjuman_gen) as background, plus injected events of
@@ -54,6 +55,8 @@ for l in sys.stdin:
 
 echo "== ingest the background but its last 100 pages"
 $BIN --data "$DATA" ingest --json "$OUT/background-old.jsonl" > "$OUT/ingest1.json"
+# 2.2 GB at a million posts, and only needed for that ingest.
+[ -n "${KEEP:-}" ] || rm -f "$OUT/background-old.jsonl"
 echo "== detection on background alone"
 s=$(date +%s.%N)
 $BIN --data "$DATA" detect --config "$OUT/tarjuman.toml" > "$OUT/detect-background.txt"
@@ -63,7 +66,7 @@ OLD=$($BIN --data "$DATA" stats --json | python3 -c 'import json,sys; print(json
 $BIN --data "$DATA" events --json > "$OUT/background-events.jsonl"
 BG=$(wc -l < "$OUT/background-events.jsonl")
 echo "background alone: $OLD posts, $BG events in $(echo "$e - $s" | bc) s"
-echo "   scored against the background's own labelled surges (the generator's campaigns):"
+echo "   scored against the background's own labelled surges (campaigns and retweet cascades, from the generator's record):"
 "$OUT/bin/score" "$OUT/truth.jsonl" "$OUT/background-events.jsonl" --posts "$OLD" --source background | sed 's/^/   /' || true
 
 echo "== ingest the last ~10,000 background posts and the injected events"

@@ -63,6 +63,9 @@ impl Kinds<'_> {
     }
 }
 
+/// Items with their series: id, name, bin → posts.
+pub(crate) type ItemSeries = Vec<(i64, String, BTreeMap<i64, u32>)>;
+
 /// What an update changed.
 #[derive(Debug, Default)]
 pub(crate) struct Update {
@@ -73,7 +76,7 @@ pub(crate) struct Update {
     pub volume: Option<(i64, i64)>,
     /// After a full pass: every item with at least the asked number of
     /// posts, with its series (so they need not be read back).
-    pub full: Option<Vec<(i64, String, BTreeMap<i64, u32>)>>,
+    pub full: Option<ItemSeries>,
 }
 
 /// Brings the counts up to date with the changes in `(since, upto]`; with
@@ -375,7 +378,7 @@ fn full(conn: &Connection, kinds: &Kinds<'_>, min_posts: u32) -> Result<Update, 
         keys.sort_unstable();
         let mut st =
             conn.prepare("INSERT INTO detect_counts (item_id, bin, posts) VALUES (?1, ?2, ?3)")?;
-        let mut series: Vec<(i64, String, BTreeMap<i64, u32>)> = Vec::new();
+        let mut series: ItemSeries = Vec::new();
         for ((item, bin), n) in keys {
             st.execute(params![item, bin, n])?;
             let idx = (item - 1) as usize;

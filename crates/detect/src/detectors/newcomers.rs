@@ -201,10 +201,10 @@ impl Detector for Newcomers {
         )?;
         for (_, _, posts) in &targets {
             for p in posts {
-                if let std::collections::hash_map::Entry::Vacant(v) = first_seen.entry(p.2) {
-                    if let Some(t) = st.query_row([p.2], |r| r.get::<_, Option<i64>>(0))? {
-                        v.insert(t);
-                    }
+                if let std::collections::hash_map::Entry::Vacant(v) = first_seen.entry(p.2)
+                    && let Some(t) = st.query_row([p.2], |r| r.get::<_, Option<i64>>(0))?
+                {
+                    v.insert(t);
                 }
             }
         }

@@ -26,8 +26,11 @@
 //! `detail`: `size` (reactions within the horizon), `peak` (the busiest
 //! 15-minute bin and its count), the checkpoint that fired with its
 //! baseline, `ratio` and `p`, reactions by `kinds`, reacting accounts
-//! `by_side` (watchlist sides, `none` for the rest) and `opposing_share`
-//! (the share of reacting accounts on a side opposed to the author's).
+//! `by_side` (watchlist sides, `none` for the rest), `opposing_share`
+//! (the share of reacting accounts on a side opposed to the author's), and
+//! `by_community` / `communities`: the reacting accounts grouped by their
+//! Leiden community in the interaction network (their own interactions,
+//! without the author's), each group with its sides and opposing share.
 //!
 //! **Time.** The start is the first reaction of the first age bin that is
 //! itself elevated (2 reactions or more, and `min_ratio` times the
@@ -214,7 +217,7 @@ fn communities(
     }
     let mut edges: Vec<(usize, usize, f64)> =
         weights.into_iter().map(|((u, v), w)| (u, v, w)).collect();
-    edges.sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    edges.sort_unstable_by_key(|x| (x.0, x.1));
     let c = tarjuman_analysis::graph::community::detect(ids.len(), &edges, 42, 1.0)
         .map_err(|e| Error::Analysis(e.to_string()))?;
     let author_side = scan.resolved.get(author).and_then(|x| x.side.clone());
@@ -323,10 +326,10 @@ fn touched_actors(scan: &Scan<'_>) -> Result<BTreeSet<i64>, Error> {
             }
         }
         for r in refs {
-            if let Some(Some(a)) = author_st.query_row([&r], |r| r.get(0)).optional()? {
-                if watched(a) {
-                    out.insert(a);
-                }
+            if let Some(Some(a)) = author_st.query_row([&r], |r| r.get(0)).optional()?
+                && watched(a)
+            {
+                out.insert(a);
             }
         }
         for d in inter_st.query_map([id], |r| r.get::<_, i64>(0))? {

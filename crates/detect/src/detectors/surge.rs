@@ -1,17 +1,21 @@
 //! `surge`: a hashtag, URL, domain or watched term far above its own
-//! recent baseline.
+//! recent baseline, relative to the store's overall activity.
 //!
 //! **What it detects.** For each item (a hashtag, case-folded; a canonical
 //! URL; a link domain; a watched term from `[[term]]`, matched in text like
 //! aliases), posts are counted in 15-minute bins. A sliding window of one
 //! hour is a surge when all three hold:
 //! - it holds at least `min_posts` posts;
-//! - it is at least `min_ratio` times the item's expected count, where the
-//!   expectation is a **robust daily baseline**: the median of the item's
-//!   daily counts over the `baseline_days` days before the window (days
-//!   without posts count as 0; the median ignores an earlier surge day),
-//!   spread evenly over the day, and never below `min_baseline_per_day`;
-//! - a **Poisson test** rejects that rate: P(X ≥ count | expected) ≤
+//! - it is at least `min_ratio` times the item's expected count E = B × A:
+//!   B is a **robust daily baseline**, the median of the item's daily
+//!   counts over the `baseline_days` days before the window (days without
+//!   its posts count as 0, so the median ignores an earlier surge day; days
+//!   the store holds no post at all were not collected and are left out),
+//!   never below `min_baseline_per_day`, spread evenly over the day; A is
+//!   the window's **activity factor**, how busy the rest of the store is
+//!   then against those days (the seasonal part: nights, evenings and news
+//!   days when everything rises; see `burst.rs`);
+//! - a **Poisson test** rejects that expectation: P(X ≥ count | E) ≤
 //!   `max_p`.
 //!
 //! Windows are only judged after `min_history_days` of store history, so
@@ -26,22 +30,24 @@
 //! **Evidence it attaches.** The first post of the surge (`trigger`), then
 //! the first posts in time order (`surge`, up to `max_evidence`). `actors`
 //! are the top contributors (up to 5, most posts first). `detail` gives the
-//! item, the peak window's start, its count, the expected count, the ratio,
-//! the Poisson p-value, the surge's total size and the contributors with
-//! their counts.
+//! item, the peak window's start, its count, the expected count, the
+//! activity factor, the ratio, the Poisson p-value, the surge's total size
+//! and the contributors with their counts.
 //!
 //! **Time.** The start is the first post of the first 15-minute bin of the
-//! first surging window that is itself elevated (at least 2 posts and
-//! `min_ratio` times the per-bin expectation), so a stray earlier post does
-//! not pull the start back; when no single bin is, the window's first post.
-//! The end is the last post of the last such elevated bin of the last
-//! surging window.
+//! first surging window that is itself elevated (at least 2 posts,
+//! `min_ratio` times the per-bin expectation, Poisson tail at most 0.001),
+//! so a stray earlier post does not pull the start back; when no single bin
+//! is, the window's first post. The end is the last post of the last such
+//! elevated bin of the last surging window.
 //!
 //! **Score.** The ratio at the peak (observed / expected in one hour).
 //!
-//! **Incremental runs** look up only the items the new posts carry, through
-//! the `hashtags` and `urls` indexes (a first run, or one touching more
-//! than 2,000 items, makes one grouped pass over the store instead).
+//! **Incremental runs** keep per-item counts up to date from the posts
+//! whose seq moved (`counts.rs`), then judge the items those posts carry
+//! and, where the store's volume changed, every busy item whose windows or
+//! baselines reach the changed bins. An event of a judged item that is not
+//! found again is withdrawn.
 //!
 //! **Parameters** (`[detectors.surge]`): `min_posts` (20), `min_ratio`
 //! (5.0), `max_p` (1e-9), `baseline_days` (7), `min_baseline_per_day`
