@@ -80,6 +80,7 @@ $BIN --data "$DATA" detect --config "$OUT/tarjuman.toml" > "$OUT/detect-incremen
 e=$(date +%s.%N)
 grep -E '^[a-z-]+ +[0-9]+ new' "$OUT/detect-incremental.txt" | sed 's/^/  /'
 echo "incremental detection after $((ALL - OLD)) new posts: $(echo "$e - $s" | bc) s (target <= 2 s at 1,000,000 posts)"
+$BIN --data "$DATA" events --json > "$OUT/events-incremental.jsonl"
 
 s=$(date +%s.%N)
 $BIN --data "$DATA" detect --rebuild --config "$OUT/tarjuman.toml" > "$OUT/detect-full.txt"
@@ -88,5 +89,20 @@ grep -E '^[a-z-]+ +[0-9]+ new' "$OUT/detect-full.txt" | sed 's/^/  /'
 echo "full detection over $ALL posts: $(echo "$e - $s" | bc) s (target <= 30 s at 1,000,000 posts)"
 
 $BIN --data "$DATA" events --json > "$OUT/events.jsonl"
+python3 - "$OUT/events-incremental.jsonl" "$OUT/events.jsonl" <<'PY'
+import json, sys
+def load(p):
+    out = {}
+    for l in open(p):
+        e = json.loads(l)
+        for k in ("detected_at", "updated_at"):
+            e.pop(k, None)
+        out[e["id"]] = e
+    return out
+inc, full = load(sys.argv[1]), load(sys.argv[2])
+diff = [k for k in set(inc) | set(full) if inc.get(k) != full.get(k)]
+print(f"incremental run vs rebuild: {len(inc)} and {len(full)} events, {len(diff)} differ")
+sys.exit(1 if diff else 0)
+PY
 echo "== score"
 "$OUT/bin/score" "$OUT/truth.jsonl" "$OUT/events.jsonl" --posts "$ALL"

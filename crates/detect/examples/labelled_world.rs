@@ -41,8 +41,10 @@
 //! item's amplified posts, all cascades together, form bursts: from the
 //! earliest, where the hour from an amplified post holds 5 or more of them,
 //! the burst is the first hour within the next one that holds 20 or more,
-//! else the busiest; its k posts in that hour, from the first (t0; leading
-//! posts more than 15 minutes before the next one are strays). The
+//! else the busiest. It starts (t0) at that hour's first cluster of 3 or
+//! more posts, each within 15 minutes of the previous (a post and its first
+//! retweet 20 minutes before the rush are lead-ins), and k is its posts in
+//! the hour from t0. The
 //! item's **usual** rate at t0 is the median of its daily posts over up to
 //! 7 days before, per hour, times how busy the whole world is in t0's hour
 //! against those days (r). A burst is a **required** surge when k ≥ 25 (a
@@ -530,15 +532,26 @@ fn background_surges(cfg: &tarjuman_gen::WorldConfig) -> Vec<Value> {
             a = burst.partition_point(|p| p.0 < until).max(a + 1);
         }
         for b in starts {
-            // Leading posts more than 15 minutes before the next one are
-            // strays, not the burst's start.
+            // The burst starts at its first cluster of 3 or more posts, each
+            // within 15 minutes of the previous: a post and its first
+            // retweet 20 minutes before the rush are lead-ins.
             let end = b + window[b];
-            let mut b = b;
-            while b + 1 < end && burst[b + 1].0 - burst[b].0 > 900 {
-                b += 1;
-            }
+            let mut i = b;
+            let b = loop {
+                if i >= end {
+                    break b;
+                }
+                let mut j = i + 1;
+                while j < end && burst[j].0 - burst[j - 1].0 <= 900 {
+                    j += 1;
+                }
+                if j - i >= 3 {
+                    break i;
+                }
+                i = j;
+            };
             let (t0, _, author) = burst[b];
-            let k = (end - b) as f64;
+            let k = burst[b..].partition_point(|p| p.0 < t0 + HOUR) as f64;
             // The item's usual rate at t0: the median of its daily posts
             // over up to 7 days before, per hour, times how busy the world
             // is in t0's hour against those days.
