@@ -14,7 +14,7 @@
 
 use crate::matcher::Names;
 use crate::{Error, Resolved, Watchlists, events};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 /// The `detector_state` row of this index.
 pub const STATE: &str = "_links";
@@ -111,8 +111,9 @@ pub fn update(
                         ins.execute(params![format!("status:{s}"), id])?;
                     }
                 }
-                if !names.is_empty() {
-                    let t: String = text.query_row([id], |r| r.get(0))?;
+                if !names.is_empty()
+                    && let Some(t) = text.query_row([id], |r| r.get::<_, String>(0)).optional()?
+                {
                     for (target, n) in &names {
                         if n.found_in(&t) {
                             ins.execute(params![target, id])?;
