@@ -173,14 +173,6 @@ pub fn save(conn: &Connection, e: &Event, seq: i64) -> Result<(), Error> {
     Ok(())
 }
 
-/// Deletes event `id` (a recomputation found it no longer holds).
-pub fn delete(conn: &Connection, id: &str) -> Result<(), Error> {
-    conn.execute("DELETE FROM event_actors WHERE event_id = ?1", [id])?;
-    conn.execute("DELETE FROM event_evidence WHERE event_id = ?1", [id])?;
-    conn.execute("DELETE FROM events WHERE id = ?1", [id])?;
-    Ok(())
-}
-
 /// Deletes every event of `kind`.
 pub fn delete_kind(conn: &Connection, kind: &str) -> Result<(), Error> {
     conn.execute(
@@ -193,6 +185,14 @@ pub fn delete_kind(conn: &Connection, kind: &str) -> Result<(), Error> {
     )?;
     conn.execute("DELETE FROM events WHERE kind = ?1", [kind])?;
     Ok(())
+}
+
+/// Deletes event `id` with its actors and evidence (a recomputation found
+/// it no longer holds); whether it existed.
+pub fn delete(conn: &Connection, id: &str) -> Result<bool, Error> {
+    conn.execute("DELETE FROM event_actors WHERE event_id = ?1", [id])?;
+    conn.execute("DELETE FROM event_evidence WHERE event_id = ?1", [id])?;
+    Ok(conn.execute("DELETE FROM events WHERE id = ?1", [id])? > 0)
 }
 
 /// Which events [`list`] returns.

@@ -31,6 +31,7 @@
 pub mod detectors;
 pub mod diff;
 pub mod events;
+pub mod links;
 pub mod matcher;
 pub mod notify;
 pub mod timeline;
@@ -56,6 +57,9 @@ pub enum Error {
     /// The store failed.
     #[error("store: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// An analysis the detectors use (communities) failed.
+    #[error("analysis: {0}")]
+    Analysis(String),
 }
 
 /// A registered detector: its name (also the event kind it writes and its
@@ -91,6 +95,13 @@ pub trait Detector {
     fn detect(&mut self, scan: &Scan<'_>, out: &mut Vec<Event>) -> Result<(), Error>;
     /// The parameters in use, stored with each event.
     fn params(&self) -> serde_json::Value;
+    /// Ids of stored events the last [`Detector::detect`] found no longer
+    /// hold (the runner deletes them). An event is withdrawn when what it
+    /// stood on changed: a backfill of older posts raised a baseline, or
+    /// moved the start of a surge so that its key changed.
+    fn withdrawn(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Every detector, in the order they run.
@@ -220,6 +231,10 @@ pub struct DetectorRun {
     pub new_events: usize,
     /// Existing events it updated.
     pub updated_events: usize,
+    /// Existing events it withdrew (see [`Detector::withdrawn`]).
+    pub withdrawn_events: usize,
+    /// Wall-clock seconds it took (detection and writing its events).
+    pub seconds: f64,
 }
 
 /// What [`run`] did.
@@ -279,6 +294,7 @@ pub fn run(conn: &Connection, w: &Watchlists, opts: &RunOptions) -> Result<RunRe
     let built = build_all(w)?;
     let resolved = Resolved::new(conn, w)?;
     let upto = store_seq(conn)?;
+    links::update(conn, w, &resolved, upto, opts.rebuild)?;
     let mut report = RunReport {
         upto,
         unresolved: resolved.unresolved.clone(),
@@ -292,6 +308,7 @@ pub fn run(conn: &Connection, w: &Watchlists, opts: &RunOptions) -> Result<RunRe
         let st = events::state(conn, reg.name)?;
         let rebuilt = opts.rebuild || st.as_ref().is_none_or(|(_, f)| *f != fp);
         let since = if rebuilt { 0 } else { st.map_or(0, |(s, _)| s) };
+        let clock = std::time::Instant::now();
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let res = (|| -> Result<DetectorRun, Error> {
             if rebuilt {
@@ -317,6 +334,8 @@ pub fn run(conn: &Connection, w: &Watchlists, opts: &RunOptions) -> Result<RunRe
                 rebuilt,
                 new_events: 0,
                 updated_events: 0,
+                withdrawn_events: 0,
+                seconds: 0.0,
             };
             // A key may be pushed twice in one run: the last one wins.
             let mut last: HashMap<String, usize> = HashMap::new();
@@ -340,12 +359,21 @@ pub fn run(conn: &Connection, w: &Watchlists, opts: &RunOptions) -> Result<RunRe
                 }
                 report.changed.push((e, before.is_none()));
             }
+            for id in det.withdrawn() {
+                if last.contains_key(&id) {
+                    continue;
+                }
+                if events::delete(conn, &id)? {
+                    dr.withdrawn_events += 1;
+                }
+            }
             events::set_state(conn, reg.name, upto, &fp)?;
             Ok(dr)
         })();
         match res {
-            Ok(dr) => {
+            Ok(mut dr) => {
                 conn.execute_batch("COMMIT")?;
+                dr.seconds = clock.elapsed().as_secs_f64();
                 report.detectors.push(dr);
             }
             Err(e) => {

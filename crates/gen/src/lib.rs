@@ -185,6 +185,115 @@ pub fn coordinated_networks(cfg: &WorldConfig) -> Vec<Vec<String>> {
     nets
 }
 
+/// A coordinated campaign of the X world: a seed post and, within seconds,
+/// posts by one network's accounts that retweet it, copy its text or share
+/// its link. Ground truth for benchmarks of coordination and surge
+/// detection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CampaignFacts {
+    /// The campaign's number (the block of posts it sits in).
+    pub id: u64,
+    /// Index of its seed post (0 = the world's oldest post).
+    pub seed_index: u64,
+    /// Its posts, the seed included (fewer when the world ends first).
+    pub posts: u64,
+    /// `"retweets"`, `"copy-paste"` or `"same-link"`.
+    pub kind: &'static str,
+    /// The network whose members post it (an index into
+    /// [`coordinated_networks`]).
+    pub network: u64,
+}
+
+/// A news event of the timeline: from `start`, *all* activity is
+/// multiplied by up to `peak_factor`, decaying by e every `decay_hours`
+/// (over 48 hours at most). It raises every account, hashtag and link
+/// alike: no single item stands out against the others.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NewsEvent {
+    /// Start, Unix seconds (on the hour).
+    pub start: i64,
+    /// Activity at the start, relative to the same hour without the event.
+    pub peak_factor: f64,
+    /// Hours for the excess to fall by a factor e.
+    pub decay_hours: f64,
+}
+
+/// What the generator knows about one X post, for ground truth: when, by
+/// whom, whether a coordinated campaign made it, and the hashtags and links
+/// it carries (as the twarc2 file writes them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XPostFacts {
+    /// Index of the post (0 = oldest).
+    pub index: u64,
+    /// Tweet id.
+    pub id: u64,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Author's X user id.
+    pub author: u64,
+    /// `"original"`, `"retweet"`, `"reply"` or `"quote"`.
+    pub kind: &'static str,
+    /// Index of the post it retweets, replies to or quotes.
+    pub target: Option<u64>,
+    /// The campaign it belongs to (its seed included), if any.
+    pub campaign: Option<CampaignFacts>,
+    /// Hashtags as written, without `#`, in text order.
+    pub hashtags: Vec<String>,
+    /// Expanded URLs of its links, in text order.
+    pub urls: Vec<String>,
+}
+
+/// The facts of X posts `range` (indexes, oldest first), built one at a
+/// time in bounded memory; indexes past the world's end are skipped.
+pub fn x_post_facts(
+    cfg: &WorldConfig,
+    range: std::ops::Range<u64>,
+) -> impl Iterator<Item = XPostFacts> {
+    let world = x::XWorld::new(cfg);
+    let end = range.end.min(world.n);
+    (range.start..end).map(move |i| {
+        let t = world.tweet(i);
+        let mut hashtags = Vec::new();
+        let mut urls = Vec::new();
+        for e in &t.body.ents {
+            match &e.kind {
+                text::EntKind::Hashtag => {
+                    hashtags.push(t.body.slice(e).trim_start_matches('#').to_string())
+                }
+                text::EntKind::Url(u) => urls.push(u.expanded.clone()),
+                text::EntKind::Mention(_) => {}
+            }
+        }
+        XPostFacts {
+            index: i,
+            id: t.id,
+            created_at: t.t_ms.div_euclid(1000),
+            author: actors::X_ID_BASE + t.author,
+            kind: match t.kind {
+                x::Kind::Original => "original",
+                x::Kind::Retweet => "retweet",
+                x::Kind::Reply => "reply",
+                x::Kind::Quote => "quote",
+            },
+            target: t.target,
+            campaign: world.campaign_facts(i),
+            hashtags,
+            urls,
+        }
+    })
+}
+
+/// Every coordinated campaign of the X world, oldest first; the facts of
+/// its posts are [`x_post_facts`] of `seed_index..seed_index + posts`.
+pub fn campaigns(cfg: &WorldConfig) -> Vec<CampaignFacts> {
+    x::XWorld::new(cfg).campaigns()
+}
+
+/// The news events of the X world's timeline (see [`NewsEvent`]).
+pub fn news_events(cfg: &WorldConfig) -> Vec<NewsEvent> {
+    x::XWorld::new(cfg).news_events()
+}
+
 /// The official X accounts and Telegram channels that `cfg` produces
 /// (fewer when there are very few actors or channels).
 pub fn officials(cfg: &WorldConfig) -> Vec<Official> {

@@ -211,6 +211,8 @@ pub(crate) struct Timeline {
     start_ms: i64,
     /// Cumulative weight at the start of each hour; `cum[hours]` is the total.
     cum: Vec<f64>,
+    /// The news events: (hour from the start, magnitude, decay in hours).
+    news: Vec<(usize, f64, f64)>,
 }
 
 impl Timeline {
@@ -227,6 +229,7 @@ impl Timeline {
         // News events: a sudden surge that decays over a few hours.
         let mut rng = Rng::new(key(seed, 0x7157, 0, 0));
         let events = 1 + days.max(1) as usize / 4;
+        let mut news = Vec::with_capacity(events);
         for _ in 0..events {
             let at = rng.index(hours);
             let magnitude = 1.5 + 3.0 * rng.f64();
@@ -234,6 +237,7 @@ impl Timeline {
             for (k, wh) in w.iter_mut().skip(at).take(48).enumerate() {
                 *wh *= 1.0 + magnitude * (-(k as f64) / decay).exp();
             }
+            news.push((at, magnitude, decay));
         }
         let mut cum = Vec::with_capacity(hours + 1);
         let mut acc = 0.0;
@@ -245,7 +249,20 @@ impl Timeline {
         Timeline {
             start_ms: start * 1000,
             cum,
+            news,
         }
+    }
+
+    /// The news events, in the order they were drawn.
+    pub(crate) fn news_events(&self) -> Vec<crate::NewsEvent> {
+        self.news
+            .iter()
+            .map(|&(at, magnitude, decay)| crate::NewsEvent {
+                start: self.start_ms / 1000 + at as i64 * 3600,
+                peak_factor: 1.0 + magnitude,
+                decay_hours: decay,
+            })
+            .collect()
     }
 
     fn hours(&self) -> usize {

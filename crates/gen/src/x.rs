@@ -403,6 +403,42 @@ impl XWorld {
         }
     }
 
+    /// The campaign post `i` belongs to (its seed included), as public facts.
+    pub(crate) fn campaign_facts(&self, i: u64) -> Option<crate::CampaignFacts> {
+        let c = self.campaign(i)?;
+        let h = key(self.seed, S_CAMP, c.id, 0);
+        Some(crate::CampaignFacts {
+            id: c.id,
+            seed_index: c.start,
+            posts: 6 + (h >> 8) % 25,
+            kind: match c.kind {
+                CampKind::Retweets => "retweets",
+                CampKind::CopyPaste => "copy-paste",
+                CampKind::SameLink => "same-link",
+            },
+            network: c.net,
+        })
+    }
+
+    /// Every campaign of the world, oldest first.
+    pub(crate) fn campaigns(&self) -> Vec<crate::CampaignFacts> {
+        (0..self.n.div_ceil(SPAN))
+            .filter_map(|c| {
+                let h = key(self.seed, S_CAMP, c, 0);
+                if h % 100 >= 55 {
+                    return None;
+                }
+                let len = 6 + (h >> 8) % 25;
+                self.campaign_facts(c * SPAN + (h >> 16) % (SPAN - len))
+            })
+            .collect()
+    }
+
+    /// The news events of the timeline.
+    pub(crate) fn news_events(&self) -> Vec<crate::NewsEvent> {
+        self.tl.news_events()
+    }
+
     fn reply_or_quote_target(&self, r: &Raw) -> Option<u64> {
         matches!(r.kind, Kind::Reply | Kind::Quote).then(|| self.resolve(r.cand).0)
     }

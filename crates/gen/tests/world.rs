@@ -660,3 +660,76 @@ fn coordinated_networks_are_disjoint_and_not_officials() {
         .collect();
     assert!(all.iter().all(|m| !officials.contains(*m)));
 }
+
+/// The facts the generator reports (for ground truth) agree with the
+/// twarc2 file it writes: times, authors, hashtags, URLs and campaigns.
+#[test]
+fn post_facts_match_the_twarc2_file() {
+    let cfg = small();
+    let mut bytes = Vec::new();
+    write_twarc2(&cfg, &mut bytes).unwrap();
+    let pages: Vec<Value> = String::from_utf8(bytes)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by_id: HashMap<String, &Value> = data_tweets(&pages)
+        .into_iter()
+        .map(|t| (s(t, "id").to_string(), t))
+        .collect();
+    let facts: Vec<tarjuman_gen::XPostFacts> =
+        tarjuman_gen::x_post_facts(&cfg, 0..cfg.posts + 10).collect();
+    assert_eq!(facts.len() as u64, cfg.posts);
+    for f in &facts {
+        let t = by_id[&f.id.to_string()];
+        assert_eq!(s(t, "author_id"), f.author.to_string());
+        assert_eq!(unix(s(t, "created_at")), f.created_at);
+        let ents = &t["entities"];
+        let tags: Vec<&str> = arr(ents, "hashtags").iter().map(|h| s(h, "tag")).collect();
+        assert_eq!(
+            tags,
+            f.hashtags.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+        let urls: Vec<&str> = arr(ents, "urls")
+            .iter()
+            .map(|u| s(u, "expanded_url"))
+            .collect();
+        assert_eq!(urls, f.urls.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    // Campaigns: listed once each, and their posts say so.
+    let camps = tarjuman_gen::campaigns(&cfg);
+    assert!(!camps.is_empty());
+    let in_camps: usize = camps.iter().map(|c| c.posts as usize).sum();
+    assert_eq!(
+        facts.iter().filter(|f| f.campaign.is_some()).count(),
+        in_camps
+    );
+    let nets = tarjuman_gen::coordinated_networks(&cfg);
+    for c in &camps {
+        for f in &facts[c.seed_index as usize..(c.seed_index + c.posts) as usize] {
+            assert_eq!(f.campaign, Some(*c));
+            if f.index > c.seed_index {
+                assert!(nets[c.network as usize].contains(&f.author.to_string()));
+            }
+        }
+    }
+    let news = tarjuman_gen::news_events(&cfg);
+    assert_eq!(news.len(), 1 + 14 / 4);
+    assert!(
+        news.iter()
+            .all(|n| n.peak_factor >= 2.5 && n.peak_factor <= 5.5)
+    );
+}
+
+/// Unix seconds of `2023-10-01T12:34:56.000Z` (days from civil, H. Hinnant).
+fn unix(t: &str) -> i64 {
+    let n = |a: usize, b: usize| t[a..b].parse::<i64>().unwrap();
+    let (y, m, d) = (n(0, 4), n(5, 7), n(8, 10));
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    days * 86_400 + n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19)
+}

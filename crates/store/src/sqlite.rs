@@ -20,6 +20,7 @@ use tarjuman_model::{
 const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/migrations/0001_init.sql"),
     include_str!("sqlite/migrations/0002_events.sql"),
+    include_str!("sqlite/migrations/0003_detect_counts.sql"),
 ];
 
 /// Most actors kept in the in-memory actor cache before it is cleared.

@@ -119,10 +119,16 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     let mut out = String::new();
     for d in &report.detectors {
         out.push_str(&format!(
-            "{:<15} {} new, {} updated{}\n",
+            "{:<15} {} new, {} updated{} in {:.2} s{}\n",
             d.name,
             d.new_events,
             d.updated_events,
+            if d.withdrawn_events > 0 {
+                format!(", {} withdrawn", d.withdrawn_events)
+            } else {
+                String::new()
+            },
+            d.seconds,
             if d.rebuilt { " (from the start)" } else { "" }
         ));
     }

@@ -1,13 +1,22 @@
 //! The statistics shared by the volume detectors (`surge`, `newcomers`):
-//! counts in time bins, a robust daily baseline and a Poisson test.
+//! counts in time bins, a robust daily baseline, the store's overall
+//! activity, and a Poisson test.
 //!
 //! A window of `window` bins ending at bin t is a hit when it holds at least
 //! `min_count`, at least `min_ratio` times its expected count, and the
 //! Poisson tail P(X ≥ count | expected) is at most `max_p`. The expected
 //! count is the median of the daily counts over the `baseline_days` days
 //! before the window (days without any count as 0; days before the store's
-//! first post are left out), never below
-//! `min_baseline_per_day`, spread evenly over the day. Windows are judged
+//! first post are left out), never below `min_baseline_per_day`, spread
+//! evenly over the day, then, when an [`Activity`] is given, multiplied by
+//! the activity factor of the window: how busy the store as a whole (every
+//! post but the item's own) is in that window against its own baseline,
+//! (others in the window + K) / (others expected + K), with the others'
+//! expectation the median of their daily counts over the same days, spread
+//! evenly, and K = [`ACTIVITY_PSEUDO_COUNT`]. That factor carries the
+//! time-of-day rhythm (quiet nights, busy evenings) and store-wide swings
+//! (a news day when everyone posts more): an item surges when it rises far
+//! above its own baseline *relative to everything else*. Windows are judged
 //! only from `min_history_days` after the store's first post. Hits that
 //! overlap or touch form one episode.
 
@@ -87,23 +96,54 @@ pub(crate) struct Hit {
     pub end_bin: i64,
     pub count: u32,
     pub expected: f64,
+    /// The activity factor the expectation was multiplied by (1 without an
+    /// [`Activity`]).
+    pub activity: f64,
     pub p: f64,
 }
 
+/// Added to both sides of the activity factor, so that a store with little
+/// else in it (or a quiet hour) judges an item by its own baseline alone.
+pub(crate) const ACTIVITY_PSEUDO_COUNT: f64 = 20.0;
+
+/// The store's overall activity: all posts per bin, and per UTC day.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Activity {
+    pub bins: BTreeMap<i64, u32>,
+    pub daily: HashMap<i64, u32>,
+}
+
+impl Activity {
+    /// From posts per bin of `bin` seconds.
+    pub(crate) fn new(bins: BTreeMap<i64, u32>, bin: i64) -> Activity {
+        let mut daily: HashMap<i64, u32> = HashMap::new();
+        for (b, c) in &bins {
+            *daily.entry((b * bin).div_euclid(86_400)).or_default() += c;
+        }
+        Activity { bins, daily }
+    }
+}
+
 /// Finds episodes in a series of (bin → count), bins of `bin` seconds,
-/// windows of `window` bins.
+/// windows of `window` bins, judged against the store's `activity` when
+/// given.
 pub(crate) fn episodes(
     p: &Burst,
     bins: &BTreeMap<i64, u32>,
     history_start: i64,
     bin: i64,
     window: i64,
+    activity: Option<&Activity>,
 ) -> Vec<Vec<Hit>> {
     let mut daily: HashMap<i64, u32> = HashMap::new();
     for (b, c) in bins {
         *daily.entry((b * bin).div_euclid(86_400)).or_default() += c;
     }
     let min_start = history_start + i64::from(p.min_history_days) * 86_400;
+    // Only days the store has history for: days before its first post are
+    // unknown, not quiet.
+    let first_day = history_start.div_euclid(86_400);
+    let per_window = (window * bin) as f64 / 86_400.0;
     let mut hits: Vec<Hit> = Vec::new();
     for &t in bins.keys() {
         let first = t - window + 1;
@@ -115,18 +155,26 @@ pub(crate) fn episodes(
             continue;
         }
         let day = (first * bin).div_euclid(86_400);
-        // Only days the store has history for: days before its first post
-        // are unknown, not quiet.
-        let first_day = history_start.div_euclid(86_400);
-        let base = median(
-            (1..=i64::from(p.baseline_days))
-                .map(|d| day - d)
-                .filter(|d| *d >= first_day)
-                .map(|d| daily.get(&d).copied().unwrap_or(0))
-                .collect(),
-        )
-        .max(p.min_baseline_per_day);
-        let expected = base * (window * bin) as f64 / 86_400.0;
+        // With the store's activity known, days it holds no post at all
+        // were not collected (a gap between captures), not quiet: left out.
+        let days: Vec<i64> = (1..=i64::from(p.baseline_days))
+            .map(|d| day - d)
+            .filter(|d| *d >= first_day)
+            .filter(|d| activity.is_none_or(|a| a.daily.get(d).is_some_and(|&n| n > 0)))
+            .collect();
+        let own = |d: &i64| daily.get(d).copied().unwrap_or(0);
+        let base = median(days.iter().map(own).collect()).max(p.min_baseline_per_day);
+        let factor = activity.filter(|_| !days.is_empty()).map_or(1.0, |a| {
+            let all: u32 = a.bins.range(first..=t).map(|(_, c)| *c).sum();
+            let others = f64::from(all.saturating_sub(count));
+            let usual = median(
+                days.iter()
+                    .map(|d| a.daily.get(d).copied().unwrap_or(0).saturating_sub(own(d)))
+                    .collect(),
+            ) * per_window;
+            (others + ACTIVITY_PSEUDO_COUNT) / (usual + ACTIVITY_PSEUDO_COUNT)
+        });
+        let expected = base * per_window * factor;
         if f64::from(count) < p.min_ratio * expected {
             continue;
         }
@@ -138,6 +186,7 @@ pub(crate) fn episodes(
             end_bin: t,
             count,
             expected,
+            activity: factor,
             p: pv,
         });
     }
@@ -151,10 +200,23 @@ pub(crate) fn episodes(
     out
 }
 
+/// Largest Poisson tail of a single bin for it to count as elevated when
+/// placing an episode's start and end.
+pub(crate) const BIN_MAX_P: f64 = 1e-3;
+
+/// Whether `c` in one bin stands out against `per_bin` expected: 2 or
+/// more, `min_ratio` times the expectation, and a Poisson tail of at most
+/// [`BIN_MAX_P`] (so that two stray posts where 0.4 were expected do not
+/// count).
+fn elevated(c: u32, per_bin: f64, min_ratio: f64) -> bool {
+    c >= 2
+        && f64::from(c) >= min_ratio * per_bin
+        && poisson_tail(u64::from(c), per_bin) <= BIN_MAX_P
+}
+
 /// The bin an episode starts at: the first bin of its first window that is
-/// itself elevated (2 or more, and `min_ratio` times the per-bin
-/// expectation), so a stray earlier count does not pull the start back;
-/// failing that, the window's first bin with a count.
+/// itself elevated (see [`elevated`]), so a stray earlier count does not
+/// pull the start back; failing that, the window's first bin with a count.
 pub(crate) fn start_bin(
     bins: &BTreeMap<i64, u32>,
     first: &Hit,
@@ -167,7 +229,7 @@ pub(crate) fn start_bin(
         .clone()
         .find(|b| {
             bins.get(b)
-                .is_some_and(|&c| c >= 2 && f64::from(c) >= min_ratio * per_bin)
+                .is_some_and(|&c| elevated(c, per_bin, min_ratio))
         })
         .or_else(|| range.clone().find(|b| bins.contains_key(b)))
         .unwrap_or(first.end_bin)
@@ -184,7 +246,7 @@ pub(crate) fn end_bin(bins: &BTreeMap<i64, u32>, last: &Hit, window: i64, min_ra
         .rev()
         .find(|b| {
             bins.get(b)
-                .is_some_and(|&c| c >= 2 && f64::from(c) >= min_ratio * per_bin)
+                .is_some_and(|&c| elevated(c, per_bin, min_ratio))
         })
         .or_else(|| range.clone().rev().find(|b| bins.contains_key(b)))
         .unwrap_or(last.end_bin)

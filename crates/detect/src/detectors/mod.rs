@@ -3,6 +3,7 @@
 //! `docs/DETECTORS.md` collects them.
 
 mod burst;
+mod counts;
 pub mod deletion;
 pub mod edit;
 pub mod first_contact;

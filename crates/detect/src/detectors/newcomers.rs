@@ -37,9 +37,7 @@
 
 use super::burst::{Burst, end_bin, episodes, start_bin};
 use crate::events::{Event, Evidence, rfc3339};
-use crate::matcher::Names;
 use crate::{ConfigError, Detector, Error, Registration, Scan, Watchlists};
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -94,7 +92,6 @@ impl Default for Params {
 
 struct Newcomers {
     params: Params,
-    terms: Vec<(String, Names)>,
 }
 
 fn build(w: &Watchlists) -> Result<Box<dyn Detector>, ConfigError> {
@@ -111,16 +108,7 @@ fn build(w: &Watchlists) -> Result<Box<dyn Detector>, ConfigError> {
             "[detectors.newcomers]: max_p must be in (0, 1], min_ratio at least 1, baseline_days and window_hours at least 1".into(),
         ));
     }
-    let terms = w
-        .terms
-        .iter()
-        .map(|t| {
-            let mut all = vec![t.term.clone()];
-            all.extend(t.aliases.iter().cloned());
-            (t.term.clone(), Names::new(all))
-        })
-        .collect();
-    Ok(Box::new(Newcomers { params: p, terms }))
+    Ok(Box::new(Newcomers { params: p }))
 }
 
 /// A post addressing a target: time, post ref, author id, author ref.
@@ -149,28 +137,15 @@ impl Newcomers {
             let posts = st.query_map([home], map)?.collect::<Result<Vec<_>, _>>()?;
             out.push((format!("{label} (home)"), Some(aref), posts));
         }
-        // Forwards of watched actors, by one pass (forwarded_from has no index).
-        let watched: HashMap<i64, usize> = scan
-            .resolved
-            .actors
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id, i))
-            .collect();
-        let mut fwd: Vec<Vec<Addr>> = vec![Vec::new(); scan.resolved.actors.len()];
-        let mut st = conn.prepare(
-            "SELECT p.created_at, p.ref, p.author_id, a.ref, p.forwarded_from FROM posts p JOIN actors a ON a.id = p.author_id
-             WHERE p.forwarded_from IS NOT NULL AND p.created_at IS NOT NULL AND p.author_id != p.forwarded_from
+        // Forwards of each watched actor (partial index on forwarded_from).
+        let mut st = conn.prepare_cached(
+            "SELECT p.created_at, p.ref, p.author_id, a.ref FROM posts p JOIN actors a ON a.id = p.author_id
+             WHERE p.forwarded_from = ?1 AND p.forwarded_from IS NOT NULL AND p.created_at IS NOT NULL
+               AND p.author_id != p.forwarded_from
              ORDER BY p.created_at, p.ref",
         )?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let from: i64 = r.get(4)?;
-            if let Some(&i) = watched.get(&from) {
-                fwd[i].push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
-            }
-        }
-        for (a, posts) in scan.resolved.actors.iter().zip(fwd) {
+        for a in &scan.resolved.actors {
+            let posts = st.query_map([a.id], map)?.collect::<Result<Vec<_>, _>>()?;
             if !posts.is_empty() {
                 let label = a
                     .handle
@@ -183,24 +158,18 @@ impl Newcomers {
                 ));
             }
         }
-        if !self.terms.is_empty() {
-            let mut per: Vec<Vec<Addr>> = vec![Vec::new(); self.terms.len()];
-            let mut st = conn.prepare(
-                "SELECT p.created_at, p.ref, p.author_id, a.ref, p.text FROM posts p JOIN actors a ON a.id = p.author_id
-                 WHERE p.created_at IS NOT NULL ORDER BY p.created_at, p.ref",
-            )?;
-            let mut rows = st.query([])?;
-            while let Some(r) = rows.next()? {
-                let text: String = r.get(4)?;
-                for (i, (_, names)) in self.terms.iter().enumerate() {
-                    if names.found_in(&text) {
-                        per[i].push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?));
-                    }
-                }
-            }
-            for ((term, _), posts) in self.terms.iter().zip(per) {
-                out.push((format!("term {term:?}"), None, posts));
-            }
+        // Posts naming each watched term (`detect_links`).
+        let mut st = conn.prepare_cached(
+            "SELECT p.created_at, p.ref, p.author_id, a.ref FROM detect_links l JOIN posts p ON p.id = l.post_id
+             JOIN actors a ON a.id = p.author_id
+             WHERE l.target = ?1 AND p.created_at IS NOT NULL
+             ORDER BY p.created_at, p.ref",
+        )?;
+        for t in &scan.watch.terms {
+            let posts = st
+                .query_map([format!("term:{}", t.term)], map)?
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push((format!("term {:?}", t.term), None, posts));
         }
         Ok(out)
     }
@@ -224,13 +193,20 @@ impl Detector for Newcomers {
         if targets.iter().all(|(_, _, p)| p.is_empty()) {
             return Ok(());
         }
+        // When each addressing account first posted anything (posts_author
+        // index), for those accounts only.
         let mut first_seen: HashMap<i64, i64> = HashMap::new();
-        let mut st = conn.prepare(
-            "SELECT author_id, min(created_at) FROM posts WHERE author_id IS NOT NULL AND created_at IS NOT NULL GROUP BY author_id",
+        let mut st = conn.prepare_cached(
+            "SELECT min(created_at) FROM posts WHERE author_id = ?1 AND created_at IS NOT NULL",
         )?;
-        for r in st.query_map(params![], |r| Ok((r.get(0)?, r.get(1)?)))? {
-            let (a, t) = r?;
-            first_seen.insert(a, t);
+        for (_, _, posts) in &targets {
+            for p in posts {
+                if let std::collections::hash_map::Entry::Vacant(v) = first_seen.entry(p.2)
+                    && let Some(t) = st.query_row([p.2], |r| r.get::<_, Option<i64>>(0))?
+                {
+                    v.insert(t);
+                }
+            }
         }
         let fresh = i64::from(self.params.fresh_hours) * 3600;
         let window = i64::from(self.params.window_hours);
@@ -259,7 +235,7 @@ impl Detector for Newcomers {
             for a in &arrivals {
                 *bins.entry(a.0.div_euclid(BIN)).or_default() += 1;
             }
-            for run in episodes(&burst, &bins, history_start, BIN, window) {
+            for run in episodes(&burst, &bins, history_start, BIN, window, None) {
                 let (Some(first), Some(last)) = (run.first(), run.last()) else {
                     continue;
                 };

@@ -26,8 +26,11 @@
 //! `detail`: `size` (reactions within the horizon), `peak` (the busiest
 //! 15-minute bin and its count), the checkpoint that fired with its
 //! baseline, `ratio` and `p`, reactions by `kinds`, reacting accounts
-//! `by_side` (watchlist sides, `none` for the rest) and `opposing_share`
-//! (the share of reacting accounts on a side opposed to the author's).
+//! `by_side` (watchlist sides, `none` for the rest), `opposing_share`
+//! (the share of reacting accounts on a side opposed to the author's), and
+//! `by_community` / `communities`: the reacting accounts grouped by their
+//! Leiden community in the interaction network (their own interactions,
+//! without the author's), each group with its sides and opposing share.
 //!
 //! **Time.** The start is the first reaction of the first age bin that is
 //! itself elevated (2 reactions or more, and `min_ratio` times the
@@ -44,10 +47,11 @@
 
 use super::burst::{median, poisson_tail};
 use crate::events::{Event, Evidence, rfc3339};
-use crate::matcher::Names;
-use crate::{ConfigError, Detector, Error, Registration, Scan, Watchlists};
+use crate::links;
+use crate::{ConfigError, Detector, Error, Registration, ResolvedActor, Scan, Watchlists};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The registry entry.
 pub const REG: Registration = Registration {
@@ -125,7 +129,6 @@ struct Trigger {
     native_id: String,
     author: i64,
     at: i64,
-    seq: i64,
 }
 
 /// A reaction: time, reacting post ref, its author id, kind.
@@ -136,151 +139,312 @@ impl Detector for Wave {
         serde_json::to_value(&self.params).unwrap_or_default()
     }
 
+    // Per watched actor: an actor whose posts, reactions, mentions or
+    // alias mentions the changes touch has all its posts judged again, from
+    // indexed lookups (its posts; replies and quotes of each; reposts and
+    // mentions of it; links and alias mentions through `detect_links`), so
+    // a run costs what the touched actors' audiences hold, not the store.
     fn detect(&mut self, scan: &Scan<'_>, out: &mut Vec<Event>) -> Result<(), Error> {
-        let conn = scan.conn;
         if scan.resolved.actors.is_empty() {
             return Ok(());
         }
+        let touched = if scan.since == 0 {
+            scan.resolved.actors.iter().map(|a| a.id).collect()
+        } else {
+            touched_actors(scan)?
+        };
+        for a in &scan.resolved.actors {
+            if touched.contains(&a.id) {
+                self.actor_events(scan, a, out)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Most reacting accounts placed in communities (the most active first).
+const MAX_COMMUNITY_ACCOUNTS: usize = 1_000;
+/// Most communities listed in `by_community`.
+const MAX_COMMUNITIES: usize = 10;
+
+/// The reacting accounts (`top`: account, reactions; most first) grouped
+/// by community: Leiden (`tarjuman_analysis::graph::community`, seed 42,
+/// resolution 1) on every stored interaction of theirs, in either
+/// direction, except those with the post's author (which would make the
+/// wave itself one star-shaped community). Returns the largest communities
+/// (by reacting accounts; each with its accounts, reactions, sides,
+/// opposing accounts and top members) and a summary.
+fn communities(
+    scan: &Scan<'_>,
+    author: i64,
+    top: &[(i64, usize)],
+) -> Result<(serde_json::Value, serde_json::Value), Error> {
+    let conn = scan.conn;
+    let accounts = &top[..top.len().min(MAX_COMMUNITY_ACCOUNTS)];
+    let set: HashMap<i64, usize> = accounts.iter().map(|(a, n)| (*a, *n)).collect();
+    let mut node: HashMap<i64, usize> = HashMap::new();
+    let mut ids: Vec<i64> = Vec::new();
+    let mut index = |a: i64, ids: &mut Vec<i64>| -> usize {
+        *node.entry(a).or_insert_with(|| {
+            ids.push(a);
+            ids.len() - 1
+        })
+    };
+    for (a, _) in accounts {
+        index(*a, &mut ids);
+    }
+    let mut weights: HashMap<(usize, usize), f64> = HashMap::new();
+    let mut out_st =
+        conn.prepare_cached("SELECT dst_actor FROM interactions WHERE src_actor = ?1")?;
+    let mut in_st =
+        conn.prepare_cached("SELECT src_actor FROM interactions WHERE dst_actor = ?1")?;
+    for (a, _) in accounts {
+        for d in out_st.query_map([a], |r| r.get::<_, i64>(0))? {
+            let d = d?;
+            if d != author && d != *a {
+                let (u, v) = (index(*a, &mut ids), index(d, &mut ids));
+                *weights.entry((u, v)).or_default() += 1.0;
+            }
+        }
+        for s in in_st.query_map([a], |r| r.get::<_, i64>(0))? {
+            let s = s?;
+            // Edges between two reacting accounts came with the source's.
+            if s != author && s != *a && !set.contains_key(&s) {
+                let (u, v) = (index(s, &mut ids), index(*a, &mut ids));
+                *weights.entry((u, v)).or_default() += 1.0;
+            }
+        }
+    }
+    let mut edges: Vec<(usize, usize, f64)> =
+        weights.into_iter().map(|((u, v), w)| (u, v, w)).collect();
+    edges.sort_unstable_by_key(|x| (x.0, x.1));
+    let c = tarjuman_analysis::graph::community::detect(ids.len(), &edges, 42, 1.0)
+        .map_err(|e| Error::Analysis(e.to_string()))?;
+    let author_side = scan.resolved.get(author).and_then(|x| x.side.clone());
+    // community → (accounts, reactions, sides, opposing, members)
+    type Group = (usize, usize, BTreeMap<String, usize>, usize, Vec<i64>);
+    let mut groups: BTreeMap<u32, Group> = BTreeMap::new();
+    for (a, n) in accounts {
+        let g = groups.entry(c.membership[node[a]]).or_default();
+        g.0 += 1;
+        g.1 += n;
+        let side = scan.resolved.get(*a).and_then(|x| x.side.clone());
+        if let (Some(s), Some(mine)) = (&side, &author_side)
+            && scan.watch.opposed(s, mine)
+        {
+            g.3 += 1;
+        }
+        *g.2.entry(side.unwrap_or_else(|| "none".into()))
+            .or_default() += 1;
+        g.4.push(*a);
+    }
+    let mut list: Vec<(u32, Group)> = groups.into_iter().collect();
+    list.sort_by(|x, y| {
+        y.1.0
+            .cmp(&x.1.0)
+            .then(y.1.1.cmp(&x.1.1))
+            .then(x.0.cmp(&y.0))
+    });
+    let mut by_community = Vec::new();
+    for (k, (_, g)) in list.iter().take(MAX_COMMUNITIES).enumerate() {
+        let mut members = Vec::new();
+        for a in g.4.iter().take(5) {
+            members.push(crate::actor_label(conn, Some(*a))?.1);
+        }
+        by_community.push(serde_json::json!({
+            "community": k,
+            "accounts": g.0,
+            "reactions": g.1,
+            "by_side": g.2,
+            "opposing": g.3,
+            "opposing_share": g.3 as f64 / g.0.max(1) as f64,
+            "top": members,
+        }));
+    }
+    let summary = serde_json::json!({
+        "method": "leiden (seed 42, resolution 1) on the reacting accounts' stored interactions, without the author",
+        "count": list.len(),
+        "accounts_placed": accounts.len(),
+        "accounts_alone": list.iter().filter(|(_, g)| g.0 == 1).count(),
+        "graph_nodes": ids.len(),
+        "graph_edges": edges.len(),
+        "modularity": (c.modularity * 1000.0).round() / 1000.0,
+    });
+    Ok((serde_json::Value::Array(by_community), summary))
+}
+
+/// Watched actors the changes in the scan's window touch: they wrote a
+/// changed post, or a changed post replies to, quotes, reposts, links to,
+/// mentions or names (by alias) one of them or their posts.
+fn touched_actors(scan: &Scan<'_>) -> Result<BTreeSet<i64>, Error> {
+    let conn = scan.conn;
+    let mut out = BTreeSet::new();
+    let watched = |id: i64| scan.resolved.get(id).is_some();
+    let changed: Vec<i64> = conn
+        .prepare_cached("SELECT DISTINCT post_id FROM post_versions WHERE seq > ?1 AND seq <= ?2")?
+        .query_map(params![scan.since, scan.upto], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut post_st = conn.prepare_cached(
+        "SELECT author_id, reply_to, quote_of, repost_of FROM posts WHERE id = ?1",
+    )?;
+    let mut author_st = conn.prepare_cached("SELECT author_id FROM posts WHERE ref = ?1")?;
+    let mut inter_st =
+        conn.prepare_cached("SELECT dst_actor FROM interactions WHERE post_id = ?1")?;
+    let mut link_st = conn.prepare_cached("SELECT target FROM detect_links WHERE post_id = ?1")?;
+    let by_ref: HashMap<&str, i64> = scan
+        .resolved
+        .actors
+        .iter()
+        .map(|a| (a.reference.as_str(), a.id))
+        .collect();
+    for id in changed {
+        let Some((author, targets)) = post_st
+            .query_row([id], |r| {
+                Ok((
+                    r.get::<_, Option<i64>>(0)?,
+                    [
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ],
+                ))
+            })
+            .optional()?
+        else {
+            continue;
+        };
+        if let Some(a) = author.filter(|a| watched(*a)) {
+            out.insert(a);
+        }
+        let mut refs: Vec<String> = targets.into_iter().flatten().collect();
+        for t in link_st.query_map([id], |r| r.get::<_, String>(0))? {
+            let t = t?;
+            if let Some(s) = t.strip_prefix("status:") {
+                refs.push(format!("x:{s}"));
+            } else if let Some(&a) = t.strip_prefix("alias:").and_then(|r| by_ref.get(r)) {
+                out.insert(a);
+            }
+        }
+        for r in refs {
+            if let Some(Some(a)) = author_st.query_row([&r], |r| r.get(0)).optional()?
+                && watched(a)
+            {
+                out.insert(a);
+            }
+        }
+        for d in inter_st.query_map([id], |r| r.get::<_, i64>(0))? {
+            let d = d?;
+            if watched(d) {
+                out.insert(d);
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Wave {
+    /// Judges every post of watched actor `a`.
+    fn actor_events(
+        &self,
+        scan: &Scan<'_>,
+        a: &ResolvedActor,
+        out: &mut Vec<Event>,
+    ) -> Result<(), Error> {
+        let conn = scan.conn;
         let horizon = i64::from(self.params.horizon_hours) * 3600;
         let nbins = (horizon / BIN).max(1) as usize;
-        // Watched posts, per author in time order.
         let mut triggers: Vec<Trigger> = Vec::new();
         let mut st = conn.prepare_cached(
-            "SELECT ref, native_id, created_at, seq FROM posts WHERE author_id = ?1 AND created_at IS NOT NULL AND kind != 'repost' ORDER BY created_at, ref",
+            "SELECT ref, native_id, created_at FROM posts WHERE author_id = ?1 AND created_at IS NOT NULL AND kind != 'repost' ORDER BY created_at, ref",
         )?;
-        for a in &scan.resolved.actors {
-            for r in st.query_map([a.id], |r| {
-                Ok(Trigger {
-                    post_ref: r.get(0)?,
-                    native_id: r.get(1)?,
-                    author: a.id,
-                    at: r.get(2)?,
-                    seq: r.get(3)?,
-                })
-            })? {
-                triggers.push(r?);
-            }
+        for r in st.query_map([a.id], |r| {
+            Ok(Trigger {
+                post_ref: r.get(0)?,
+                native_id: r.get(1)?,
+                author: a.id,
+                at: r.get(2)?,
+            })
+        })? {
+            triggers.push(r?);
+        }
+        if triggers.is_empty() {
+            return Ok(());
         }
         let by_ref: HashMap<&str, usize> = triggers
             .iter()
             .enumerate()
             .map(|(i, t)| (t.post_ref.as_str(), i))
             .collect();
-        let by_native: HashMap<&str, usize> = triggers
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.post_ref.starts_with("x:"))
-            .map(|(i, t)| (t.native_id.as_str(), i))
-            .collect();
-        let mut per_author: HashMap<i64, Vec<usize>> = HashMap::new();
-        for (i, t) in triggers.iter().enumerate() {
-            per_author.entry(t.author).or_default().push(i);
-        }
         let mut reactions: Vec<BTreeMap<String, Reaction>> = vec![BTreeMap::new(); triggers.len()];
-        let mut touched = vec![false; triggers.len()];
-        let mut add = |i: usize, r: Reaction, seq: i64| {
+        let mut add = |i: usize, r: Reaction| {
             let t = &triggers[i];
             if r.2 == t.author || r.0 < t.at || r.0 - t.at >= horizon {
                 return;
             }
-            if seq > scan.since && seq <= scan.upto {
-                touched[i] = true;
-            }
             reactions[i].entry(r.1.clone()).or_insert(r);
         };
-        // Replies, quotes, reposts.
-        let mut st = conn.prepare(
-            "SELECT created_at, ref, author_id, reply_to, quote_of, repost_of, seq FROM posts
-             WHERE created_at IS NOT NULL AND author_id IS NOT NULL
-               AND (reply_to IS NOT NULL OR quote_of IS NOT NULL OR repost_of IS NOT NULL)",
-        )?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let (at, pr, au): (i64, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            let seq: i64 = r.get(6)?;
-            for (col, kind) in [(3, "reply"), (4, "quote"), (5, "repost")] {
-                let target: Option<String> = r.get(col)?;
-                if let Some(i) = target.as_deref().and_then(|t| by_ref.get(t)) {
-                    add(*i, (at, pr.clone(), au, kind), seq);
+        // Replies and quotes of each post, through their indexes.
+        for (col, kind) in [("reply_to", "reply"), ("quote_of", "quote")] {
+            let mut st = conn.prepare_cached(&format!(
+                "SELECT created_at, ref, author_id FROM posts WHERE {col} = ?1 AND created_at IS NOT NULL AND author_id IS NOT NULL"
+            ))?;
+            for (i, t) in triggers.iter().enumerate() {
+                for r in st.query_map([&t.post_ref], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+                    let (at, pr, au): (i64, String, i64) = r?;
+                    add(i, (at, pr, au, kind));
                 }
             }
         }
-        // Links to the post.
-        let mut st = conn.prepare(
-            "SELECT p.created_at, p.ref, p.author_id, u.canonical, p.seq FROM urls u JOIN posts p ON p.id = u.post_id
-             WHERE u.canonical LIKE '%/status/%' AND p.created_at IS NOT NULL AND p.author_id IS NOT NULL",
+        // Reposts of the actor's posts, through the repost interactions.
+        let mut st = conn.prepare_cached(
+            "SELECT p.created_at, p.ref, p.author_id, p.repost_of FROM interactions i JOIN posts p ON p.id = i.post_id
+             WHERE i.dst_actor = ?1 AND i.kind = 'repost' AND p.repost_of IS NOT NULL
+               AND p.created_at IS NOT NULL AND p.author_id IS NOT NULL",
         )?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
-            let url: String = r.get(3)?;
-            let id = url
-                .split("/status/")
-                .nth(1)
-                .map(|s| s.split(['/', '?']).next().unwrap_or(""))
-                .unwrap_or("");
-            if let Some(&i) = by_native.get(id) {
-                add(i, (r.get(0)?, r.get(1)?, r.get(2)?, "link"), r.get(4)?);
+        for r in st.query_map([a.id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+        })? {
+            let (at, pr, au, target): (i64, String, i64, String) = r?;
+            if let Some(&i) = by_ref.get(target.as_str()) {
+                add(i, (at, pr, au, "repost"));
             }
         }
-        // Mentions of the author (by handle, or by alias in text), given to
-        // the author's latest post before them.
-        let latest = |author: i64, at: i64| -> Option<usize> {
-            let list = per_author.get(&author)?;
-            let k = list.partition_point(|&i| triggers[i].at <= at);
-            (k > 0).then(|| list[k - 1])
+        // Links to each X post.
+        for (i, t) in triggers.iter().enumerate() {
+            if t.post_ref.starts_with("x:") {
+                for (at, pr, au) in links::posts_to(conn, &format!("status:{}", t.native_id))? {
+                    add(i, (at, pr, au, "link"));
+                }
+            }
+        }
+        // Mentions of the actor (by handle, or by alias in text), given to
+        // its latest post before them.
+        let latest = |at: i64| -> Option<usize> {
+            let k = triggers.partition_point(|t| t.at <= at);
+            (k > 0).then(|| k - 1)
         };
-        let mut mentions: Vec<(usize, Reaction, i64)> = Vec::new();
         let mut st = conn.prepare_cached(
-            "SELECT p.created_at, p.ref, p.author_id, p.seq FROM interactions i JOIN posts p ON p.id = i.post_id
+            "SELECT p.created_at, p.ref, p.author_id FROM interactions i JOIN posts p ON p.id = i.post_id
              WHERE i.dst_actor = ?1 AND i.kind = 'mention' AND p.created_at IS NOT NULL AND p.author_id IS NOT NULL",
         )?;
-        for a in &scan.resolved.actors {
-            for r in st.query_map([a.id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            })? {
-                let (at, pr, au, seq) = r?;
-                if let Some(i) = latest(a.id, at) {
-                    mentions.push((i, (at, pr, au, "mention"), seq));
+        let mut mentions: Vec<(usize, Reaction)> = Vec::new();
+        for r in st.query_map([a.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
+            let (at, pr, au): (i64, String, i64) = r?;
+            if let Some(i) = latest(at) {
+                mentions.push((i, (at, pr, au, "mention")));
+            }
+        }
+        if !a.aliases.is_empty() {
+            for (at, pr, au) in links::posts_to(conn, &format!("alias:{}", a.reference))? {
+                if let Some(i) = latest(at) {
+                    mentions.push((i, (at, pr, au, "alias")));
                 }
             }
         }
-        let named: Vec<(i64, Names)> = scan
-            .resolved
-            .actors
-            .iter()
-            .filter(|a| !a.aliases.is_empty())
-            .map(|a| (a.id, Names::new(&a.aliases)))
-            .collect();
-        if !named.is_empty() {
-            let mut st = conn.prepare(
-                "SELECT created_at, ref, author_id, text, seq FROM posts WHERE created_at IS NOT NULL AND author_id IS NOT NULL",
-            )?;
-            let mut rows = st.query([])?;
-            while let Some(r) = rows.next()? {
-                let text: String = r.get(3)?;
-                for (id, names) in &named {
-                    if names.found_in(&text) {
-                        let at: i64 = r.get(0)?;
-                        if let Some(i) = latest(*id, at) {
-                            mentions.push((i, (at, r.get(1)?, r.get(2)?, "alias"), r.get(4)?));
-                        }
-                    }
-                }
-            }
+        for (i, r) in mentions {
+            add(i, r);
         }
-        for (i, r, seq) in mentions {
-            add(i, r, seq);
-        }
-        for (i, t) in triggers.iter().enumerate() {
-            if t.seq > scan.since && t.seq <= scan.upto {
-                touched[i] = true;
-            }
-        }
+        let list: Vec<usize> = (0..triggers.len()).collect();
 
         // Cumulative curves per post.
         let curve = |rs: &BTreeMap<String, Reaction>, at: i64| -> Vec<u32> {
@@ -294,9 +458,9 @@ impl Detector for Wave {
             bins
         };
         let p = &self.params;
-        for list in per_author.values() {
+        {
             for (k, &i) in list.iter().enumerate() {
-                if !touched[i] || k < p.min_history_posts {
+                if k < p.min_history_posts {
                     continue;
                 }
                 let t = &triggers[i];
@@ -364,6 +528,7 @@ impl Detector for Wave {
                 }
                 let mut top: Vec<(i64, usize)> = by_actor.iter().map(|(a, n)| (*a, *n)).collect();
                 top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                let groups = communities(scan, t.author, &top)?;
                 let mut e = Event::new(REG.name, t.post_ref.clone());
                 e.start = w0.0;
                 e.end = wn.0;
@@ -425,6 +590,8 @@ impl Detector for Wave {
                     "accounts": by_actor.len(),
                     "by_side": by_side,
                     "opposing_share": share,
+                    "by_community": groups.0,
+                    "communities": groups.1,
                 });
                 out.push(e);
             }
@@ -465,6 +632,18 @@ mod tests {
                 );
             }
         }
+        // The fans are two circles: each mentions half of its own half
+        // (fans 0-24, 25-49).
+        for (k, &fan) in fans.iter().take(50).enumerate() {
+            let half = if k < 25 { 0 } else { 25 };
+            for step in 1..=12 {
+                let other = fans[half + (k - half + step) % 25];
+                n += 1;
+                let at = T0 + 5 * 86_400 + (k * 60) as i64;
+                let p = fx.post(&format!("x:{n}"), fan, at, "@friend");
+                fx.interaction(p, "mention", fan, other, at);
+            }
+        }
         // Post 11 draws 50 replies from 20 to 70 minutes after it, 10 of them
         // from the opposing group's account.
         let at = T0 + 10 * 86_400;
@@ -497,6 +676,28 @@ mod tests {
         assert_eq!(e.detail["by_side"]["armed-group"], 1);
         // Baseline at every age: median of 3 → 3 reactions.
         assert_eq!(e.detail["baseline"], 3.0);
+        // By community: the two circles of fans (the group's account, which
+        // only ever talks to the author, stands alone).
+        let groups = e.detail["by_community"].as_array().unwrap();
+        let half = |v: &serde_json::Value| -> Vec<bool> {
+            v["top"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap()[2..].parse::<usize>().unwrap() - 100 < 25)
+                .collect()
+        };
+        assert_eq!(groups[0]["accounts"], 20, "{groups:#?}");
+        assert_eq!(groups[1]["accounts"], 20, "{groups:#?}");
+        for g in &groups[..2] {
+            let h = half(g);
+            assert!(h.iter().all(|&x| x == h[0]), "{g}");
+            assert_eq!(g["by_side"]["none"], 20);
+            assert_eq!(g["opposing"], 0);
+        }
+        assert_ne!(half(&groups[0])[0], half(&groups[1])[0]);
+        assert_eq!(e.detail["communities"]["count"], 3);
+        assert_eq!(e.detail["communities"]["accounts_alone"], 1);
         // The ordinary posts are not waves; a rerun adds nothing.
         assert!(fx.detect(WATCH).changed.is_empty());
     }
