@@ -34,8 +34,8 @@
 //! by the number of documents within one window.
 
 use super::load::Corpus;
-use super::networks::{Sink, match_all, pair, within};
-use rustc_hash::{FxHashMap, FxHashSet};
+use super::networks::{Sink, match_all, pair, unpair, within};
+use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 
 /// The co-similar parameters.
@@ -93,16 +93,27 @@ fn min_overlap(len: usize, t: f64) -> usize {
     o
 }
 
-/// Reports each distinct `(message, other account)` once.
-struct Emit<'a> {
-    seen: FxHashSet<u64>,
-    sink: &'a mut dyn Sink,
+/// Collects `(message, other account)` matches, then reports each distinct
+/// one once, account by account (as [`super::networks::EdgeBuilder`]
+/// needs).
+#[derive(Default)]
+struct Emit {
+    pairs: Vec<u64>,
 }
 
-impl Emit<'_> {
-    fn emit(&mut self, msg: u32, user: u32, other: u32) {
-        if self.seen.insert(pair(msg, other)) {
-            self.sink.matched(msg, user, other);
+impl Emit {
+    fn emit(&mut self, msg: u32, _user: u32, other: u32) {
+        self.pairs.push(pair(msg, other));
+    }
+
+    fn replay(mut self, c: &Corpus, sink: &mut dyn Sink) {
+        self.pairs.sort_unstable();
+        self.pairs.dedup();
+        let user = |p: u64| c.msgs[unpair(p).0 as usize].user;
+        self.pairs.sort_by_key(|&p| user(p));
+        for p in self.pairs {
+            let (m, other) = unpair(p);
+            sink.matched(m, user(p), other);
         }
     }
 }
@@ -159,10 +170,7 @@ pub fn match_similar(c: &Corpus, p: &SimParams, sink: &mut dyn Sink) {
     }
     let toks = |i: usize| &data[offs[i]..offs[i + 1]];
 
-    let mut emit = Emit {
-        seen: FxHashSet::default(),
-        sink,
-    };
+    let mut emit = Emit::default();
     let mut index: FxHashMap<u32, VecDeque<u32>> = FxHashMap::default();
     let mut queue: VecDeque<u32> = VecDeque::new();
     let mut stamp = vec![u32::MAX; docs.len()];
@@ -224,15 +232,13 @@ pub fn match_similar(c: &Corpus, p: &SimParams, sink: &mut dyn Sink) {
         }
         queue.push_back(b as u32);
     }
+    emit.replay(c, sink);
 }
 
 /// Every co-similar match by comparing all pairs in the window: the
 /// definition, used to check [`match_similar`].
 pub fn brute_force(c: &Corpus, p: &SimParams, sink: &mut dyn Sink) {
-    let mut emit = Emit {
-        seen: FxHashSet::default(),
-        sink,
-    };
+    let mut emit = Emit::default();
     let n = c.msgs.len();
     for i in 0..n {
         let mi = c.msgs[i];
@@ -258,6 +264,7 @@ pub fn brute_force(c: &Corpus, p: &SimParams, sink: &mut dyn Sink) {
             }
         }
     }
+    emit.replay(c, sink);
 }
 
 #[cfg(test)]
@@ -273,11 +280,7 @@ mod tests {
         let mut c = Corpus::default();
         let n_users = docs.iter().map(|d| d.1 + 1).max().unwrap_or(0);
         c.users = (0..n_users)
-            .map(|u| User {
-                id: u.to_string(),
-                actor_ref: format!("x:{u}"),
-                handle: None,
-            })
+            .map(|u| User::new(u.to_string(), i64::from(u)))
             .collect();
         c.token_offsets.push(0);
         for &old in &order {

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tarjuman_analysis::coordination::{
-    self, Mode, Network, Params, Window, clusters, export::Format,
+    self, Mode, Network, Params, Window, clusters, export::Format, features::FeatureStore,
 };
 use tarjuman_analysis::graph::time::parse_bound;
 use tarjuman_model::Platform;
@@ -153,8 +153,27 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         since,
         until,
     };
-    let co = coordination::compute(store.conn(), &params)
+    let format = if a.json && !a.clusters {
+        Format::Json
+    } else {
+        a.format
+    };
+    let mut features = FeatureStore::open(&ctx.data).with_context(|| {
+        format!(
+            "opening the coordination features in {}",
+            FeatureStore::path_in(&ctx.data).display()
+        )
+    })?;
+    let mut co = coordination::compute_with(store.conn(), &mut features, &params)
         .with_context(|| format!("computing the {} network", a.network.name()))?;
+    if let Some(c) = co.catch_up.as_ref().filter(|c| c.chunks > 0) {
+        tracing::info!(
+            posts = c.posts,
+            rebuilt = c.rebuilt,
+            seconds = c.seconds,
+            "coordination features caught up"
+        );
+    }
     tracing::info!(
         network = a.network.name(),
         messages = co.corpus.msgs.len(),
@@ -165,17 +184,16 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         match_s = co.match_seconds,
         "coordination network"
     );
+    if a.clusters || format != Format::Csv {
+        co.resolve_actors(store.conn())
+            .context("reading the accounts' handles")?;
+    }
     if let Some(est) = &co.auto {
         eprintln!(
             "window: {} s, estimated from {} objects shared twice or more ({} quickest)",
             co.window, est.objects, est.quick_objects
         );
     }
-    let format = if a.json && !a.clusters {
-        Format::Json
-    } else {
-        a.format
-    };
     if !a.clusters {
         write_graph(&co, format, None, a.output.as_ref())?;
         return Ok(ExitCode::SUCCESS);
@@ -193,6 +211,24 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         report(&co, &cls)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Keeps the coordination features in step with the store after an ingest,
+/// so that the next `coord` run has nothing to catch up (its cost is part of
+/// the ingest). A failure only warns: the next `coord` run catches up.
+pub fn after_ingest(store: &tarjuman_store::SqliteStore, data: &std::path::Path) {
+    let done = FeatureStore::open(data).and_then(|mut f| f.catch_up(store.conn()));
+    match done {
+        Ok(c) if c.posts > 0 => eprintln!(
+            "coordination features: {} posts in {:.1} s",
+            thousands(c.posts),
+            c.seconds
+        ),
+        Ok(_) => {}
+        Err(e) => eprintln!(
+            "tarjuman: warning: coordination features not updated ({e}); the next coord run catches up"
+        ),
+    }
 }
 
 fn write_graph(

@@ -247,6 +247,8 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     }
     // Keep the search index in step with the store (issue 3).
     super::search::after_ingest(&store, &ctx.data);
+    // And the coordination features (issue 4).
+    super::coord::after_ingest(&store, &ctx.data);
     drop(store);
     if a.detect {
         let d = super::detect::Args {
