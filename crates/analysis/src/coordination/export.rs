@@ -84,19 +84,75 @@ fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// `source,target,weight`.
 pub fn csv(co: &Coordination, out: &mut dyn Write) -> Result<(), CoordError> {
-    let mut w = std::io::BufWriter::new(out);
+    csv_rows(co, out, &mut |f| {
+        for &e in &co.edges {
+            f(e)?;
+        }
+        Ok(())
+    })
+    .map(|_| ())
+}
+
+/// [`csv`] for a network from [`super::prepare_with`]: the edges are found
+/// and written one by one, never all held. Returns how many were written.
+pub fn csv_streaming(co: &Coordination, out: &mut dyn Write) -> Result<u64, CoordError> {
+    csv_rows(co, out, &mut |f| {
+        let mut err = None;
+        co.for_each_edge(&mut |e| {
+            if err.is_none()
+                && let Err(x) = f(e)
+            {
+                err = Some(x);
+            }
+        });
+        err.map_or(Ok(()), Err)
+    })
+}
+
+type EdgeWriter<'a> = dyn FnMut(super::Edge) -> std::io::Result<()> + 'a;
+
+/// Writes the header, then the rows of the edges `each` hands over.
+fn csv_rows(
+    co: &Coordination,
+    out: &mut dyn Write,
+    each: &mut dyn FnMut(&mut EdgeWriter<'_>) -> std::io::Result<()>,
+) -> Result<u64, CoordError> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
     writeln!(w, "source,target,weight")?;
-    for e in &co.edges {
-        writeln!(
-            w,
-            "{},{},{}",
-            csv_field(co.node_id(e.source)),
-            csv_field(co.node_id(e.target)),
-            e.weight
-        )?;
-    }
+    // Each account's field once, not once per edge.
+    let fields: Vec<std::borrow::Cow<'_, str>> =
+        co.node_ids.iter().map(|id| csv_field(id)).collect();
+    let field = |u: u32| fields.get(u as usize).map_or("", |f| f.as_ref());
+    let mut line: Vec<u8> = Vec::with_capacity(128);
+    let mut n = 0u64;
+    each(&mut |e| {
+        line.clear();
+        line.extend_from_slice(field(e.source).as_bytes());
+        line.push(b',');
+        line.extend_from_slice(field(e.target).as_bytes());
+        line.push(b',');
+        push_u32(&mut line, e.weight);
+        line.push(b'\n');
+        n += 1;
+        w.write_all(&line)
+    })?;
     w.flush()?;
-    Ok(())
+    Ok(n)
+}
+
+/// Appends the decimal digits of `n`.
+fn push_u32(out: &mut Vec<u8>, mut n: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
 }
 
 /// Escapes text for XML content or a double-quoted attribute. Characters
@@ -336,6 +392,15 @@ fn json(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_digits() {
+        for n in [0u32, 7, 10, 99, 12345, u32::MAX] {
+            let mut v = Vec::new();
+            push_u32(&mut v, n);
+            assert_eq!(v, n.to_string().into_bytes());
+        }
+    }
 
     #[test]
     fn csv_quoting() {

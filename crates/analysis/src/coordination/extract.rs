@@ -9,8 +9,8 @@
 //! per mode are in the [`load`](super::load) module docs; this is where
 //! they are implemented, and [`super::features`] stores the result.
 
-use super::cnt;
 use super::CoordError;
+use super::cnt;
 use rusqlite::Connection;
 use serde::Deserialize;
 
@@ -175,7 +175,6 @@ fn csv_native(actor_native: &str, post_ref: &str, post_native: &str) -> Option<S
         .map(str::to_string)
 }
 
-
 /// One primary post as read from the store, with what its features need.
 pub(crate) struct RowIn {
     post_id: i64,
@@ -330,11 +329,6 @@ impl Tokens {
             .map(|&(a, b)| self.buf.get(a as usize..b as usize).unwrap_or(""))
     }
 
-    fn clear(&mut self) {
-        self.buf.clear();
-        self.spans.clear();
-    }
-
     fn push(&mut self, t: &str) {
         let a = self.buf.len() as u32;
         self.buf.push_str(t);
@@ -421,20 +415,25 @@ impl Extractor {
         (!self.out.is_empty()).then(|| self.out.clone())
     }
 
-    /// Distinct tokens, from the toolkit's tokenizer (`compat`) or from it
-    /// over tarjuman's normalised text.
-    fn tokens(&mut self, text: &str, compat: bool) -> Tokens {
-        let mut toks = Tokens::default();
-        toks.clear();
+    /// The co-tweet key (`None` when empty, in default mode) and the
+    /// distinct tokens of `text`: by the toolkit's rules (`compat`: lower
+    /// case, mentions removed) or over tarjuman's normalised text, which is
+    /// lower-cased already. The text is prepared once for both.
+    fn text_keys(&mut self, text: &str, compat: bool) -> (Option<String>, Tokens) {
+        self.norm.clear();
         if compat {
-            self.tok.tokens(text, |t| toks.push(t));
+            cnt::lower_without_mentions(text, &mut self.norm);
         } else {
-            // The normaliser lower-cases already.
-            tarjuman_text::normalize(text, &mut self.norm);
-            self.tok.tokens_of_lowercase(&self.norm, |t| toks.push(t));
+            tarjuman_text::normalize(text, &mut self.out);
+            cnt::strip_mentions(&self.out, &mut self.norm);
         }
+        // Mentions are gone: these strip none again.
+        cnt::cotweet_text_of_lowercase(&self.norm, &mut self.out);
+        let key = (compat || !self.out.is_empty()).then(|| self.out.clone());
+        let mut toks = Tokens::default();
+        self.tok.tokens_of_lowercase(&self.norm, |t| toks.push(t));
         toks.finish();
-        toks
+        (key, toks)
     }
 
     /// The features of one row.
@@ -546,10 +545,7 @@ impl Extractor {
             } else {
                 r.text_v1.clone().unwrap_or_else(|| r.text.clone())
             };
-            let mut key = String::new();
-            cnt::cotweet_text(&body, &mut key);
-            f.cnt.cotweet = Some(key);
-            f.cnt.tokens = self.tokens(&body, true);
+            (f.cnt.cotweet, f.cnt.tokens) = self.text_keys(&body, true);
             f.cnt.urls = if let Some(row) = &cnt_row {
                 // `urls.split(" ")`: an empty cell is one URL "".
                 row.urls
@@ -583,8 +579,7 @@ impl Extractor {
         }
         // Default mode: the stored text through tarjuman's normaliser.
         if f.def.repost.is_none() && !f.forward {
-            f.def.cotweet = self.cotweet_default(&r.text);
-            f.def.tokens = self.tokens(&r.text, false);
+            (f.def.cotweet, f.def.tokens) = self.text_keys(&r.text, false);
             f.def.urls = r
                 .urls
                 .iter()
@@ -639,7 +634,13 @@ mod tests {
     #[test]
     fn tokens_are_distinct_and_sorted() {
         let mut x = Extractor::default();
-        let t = x.tokens("b a b. A", true);
+        let (key, t) = x.text_keys("b a  @x b. A", true);
         assert_eq!(t.iter().collect::<Vec<_>>(), [".", "a", "b"]);
+        assert_eq!(key.as_deref(), Some("b a b. a"));
+        let (key, t) = x.text_keys(" @só ", false);
+        assert_eq!(key, None);
+        assert_eq!(t.iter().count(), 0);
+        let (key, _) = x.text_keys(" @só ", true);
+        assert_eq!(key.as_deref(), Some(""));
     }
 }

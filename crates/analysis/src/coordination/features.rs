@@ -281,6 +281,9 @@ pub(crate) trait ChunkSource {
 
     /// The number of token ids.
     fn n_tokens(&mut self) -> Result<u32, CoordError>;
+
+    /// The number of posts (to size buffers).
+    fn n_posts(&mut self) -> Result<usize, CoordError>;
 }
 
 /// Chunks built in memory.
@@ -311,6 +314,14 @@ impl ChunkSource for MemChunks {
     fn n_tokens(&mut self) -> Result<u32, CoordError> {
         Ok(self.dict.len())
     }
+
+    fn n_posts(&mut self) -> Result<usize, CoordError> {
+        Ok(self
+            .chunks
+            .iter()
+            .map(|c| c[col::POST as usize].len() / 8)
+            .sum())
+    }
 }
 
 fn damaged() -> CoordError {
@@ -338,7 +349,8 @@ impl Interner {
     fn into_names(self) -> Vec<String> {
         let mut names = vec![String::new(); self.ids.len()];
         for (s, i) in self.ids {
-            names[i as usize] = String::from_utf8_lossy(&s).into_owned();
+            names[i as usize] = String::from_utf8(s.into_vec())
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         }
         names
     }
@@ -392,7 +404,14 @@ pub(crate) fn select(src: &mut dyn ChunkSource, o: &LoadOptions) -> Result<Corpu
         Network::CoHashtag => Some(col::HASHTAGS),
         Network::CoPost => None,
     };
-    let mut cols = vec![col::POST, col::CREATED, col::ACTOR, col::NODE, col::FLAGS, t_col];
+    let mut cols = vec![
+        col::POST,
+        col::CREATED,
+        col::ACTOR,
+        col::NODE,
+        col::FLAGS,
+        t_col,
+    ];
     if compat {
         cols.push(col::USER_CNT);
     }
@@ -404,14 +423,27 @@ pub(crate) fn select(src: &mut dyn ChunkSource, o: &LoadOptions) -> Result<Corpu
     }
     let want_platform = o.platform.map(|p| p.as_str().as_bytes());
 
-    let mut msgs: Vec<Msg> = Vec::new();
+    // Sized for the likely number of messages: a quarter of the posts for
+    // the narrow networks, all of them for the others.
+    let posts = src.n_posts()?;
+    let likely = match net {
+        Network::CoRetweet | Network::CoReply => posts / 4,
+        _ => posts,
+    };
+    let mut msgs: Vec<Msg> = Vec::with_capacity(likely);
     let mut users: Vec<User> = Vec::new();
     let mut user_by_name: FxHashMap<Box<[u8]>, u32> = FxHashMap::default();
     let mut user_by_actor: FxHashMap<i64, u32> = FxHashMap::default();
     let mut keys = Interner::default();
-    let mut events: Vec<(u32, u32)> = Vec::new();
-    let mut token_offsets: Vec<u32> = vec![0];
+    keys.ids.reserve(likely);
+    let mut events: Vec<(u32, u32)> = Vec::with_capacity(likely);
+    let mut token_offsets: Vec<u32> = Vec::new();
     let mut token_data: Vec<u32> = Vec::new();
+    if net == Network::CoSimilar {
+        token_offsets.reserve(likely + 1);
+        token_data.reserve(likely * 16);
+    }
+    token_offsets.push(0);
     src.each_chunk(&cols, &mut |blobs| {
         let mut cur: Vec<Cur<'_>> = blobs.iter().map(|b| Cur::new(b)).collect();
         let n = blobs[0].len() / 8;
@@ -465,7 +497,10 @@ pub(crate) fn select(src: &mut dyn ChunkSource, o: &LoadOptions) -> Result<Corpu
                     }
                     Network::CoSimilar => {
                         let m = k.u32().ok_or_else(damaged)? as usize;
-                        toks = Some(k.bytes(m.checked_mul(4).ok_or_else(damaged)?).ok_or_else(damaged)?);
+                        toks = Some(
+                            k.bytes(m.checked_mul(4).ok_or_else(damaged)?)
+                                .ok_or_else(damaged)?,
+                        );
                     }
                     Network::CoLink | Network::CoHashtag => {
                         let m = k.u32().ok_or_else(damaged)?;
@@ -512,7 +547,10 @@ pub(crate) fn select(src: &mut dyn ChunkSource, o: &LoadOptions) -> Result<Corpu
                     Some(&u) => u,
                     None => {
                         let u = users.len() as u32;
-                        users.push(User::new(String::from_utf8_lossy(name).into_owned(), actor_id));
+                        users.push(User::new(
+                            String::from_utf8_lossy(name).into_owned(),
+                            actor_id,
+                        ));
                         user_by_name.insert(name.into(), u);
                         u
                     }
@@ -561,6 +599,9 @@ pub(crate) fn select(src: &mut dyn ChunkSource, o: &LoadOptions) -> Result<Corpu
     } else {
         0
     };
+    if token_data.iter().any(|&t| t >= n_tokens) {
+        return Err(damaged());
+    }
     Ok(super::load::finish_corpus(
         msgs,
         users,
@@ -698,10 +739,7 @@ impl FeatureStore {
 
     /// The store's change sequence the file reflects (0 when empty).
     pub fn seq(&self) -> Result<i64, CoordError> {
-        Ok(self
-            .meta("seq")?
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0))
+        Ok(self.meta("seq")?.and_then(|s| s.parse().ok()).unwrap_or(0))
     }
 
     /// Brings the file up to date with `store`: recomputes every chunk that
@@ -725,7 +763,9 @@ impl FeatureStore {
         let identity = store_identity(&snap)?;
         // One write transaction here: a concurrent run waits, then finds
         // the file up to date.
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let get = |k: &str| -> Result<Option<String>, CoordError> {
             Ok(tx
                 .query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0))
@@ -750,7 +790,9 @@ impl FeatureStore {
             let mut st = snap.prepare(&format!(
                 "SELECT DISTINCT post_id >> {CHUNK_BITS} FROM post_versions WHERE seq > ?1"
             ))?;
-            let mut v: Vec<i64> = st.query_map([have], |r| r.get(0))?.collect::<Result<_, _>>()?;
+            let mut v: Vec<i64> = st
+                .query_map([have], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
             v.sort_unstable();
             v
         };
@@ -875,6 +917,15 @@ impl ChunkSource for FileChunks<'_> {
             .conn
             .query_row("SELECT max(id) FROM tokens", [], |r| r.get(0))?;
         Ok(n.map_or(0, |n| (n + 1) as u32))
+    }
+
+    fn n_posts(&mut self) -> Result<usize, CoordError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT coalesce(sum(length(data)), 0) / 8 FROM cols WHERE col = ?1",
+            [col::POST],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 }
 

@@ -248,7 +248,8 @@ pub struct Coordination {
     /// platforms or CSV files).
     pub node_ids: Vec<String>,
     /// The edges that passed `min_weight` (and the self-loop choice), sorted
-    /// by source node id, then target node id.
+    /// by source node id, then target node id (empty after
+    /// [`prepare_with`]).
     pub edges: Vec<Edge>,
     /// Seconds spent reading the store.
     pub load_seconds: f64,
@@ -338,11 +339,26 @@ pub fn compute_with(
     features: &mut features::FeatureStore,
     p: &Params,
 ) -> Result<Coordination, CoordError> {
+    let mut co = prepare_with(conn, features, p)?;
+    co.collect_edges();
+    Ok(co)
+}
+
+/// [`compute_with`] without the edges: the messages and accounts are read
+/// and numbered, and [`Coordination::for_each_edge`] then finds the edges
+/// and hands them over one by one, in order, without keeping them. That is
+/// how a network with a hundred million edges (co-post on a million posts)
+/// is written in little memory.
+pub fn prepare_with(
+    conn: &Connection,
+    features: &mut features::FeatureStore,
+    p: &Params,
+) -> Result<Coordination, CoordError> {
     check(p)?;
     let started = std::time::Instant::now();
     let caught = features.catch_up(conn)?;
     let corpus = features.load(&load_options(p))?;
-    finish(
+    prepare(
         conn,
         corpus,
         p,
@@ -352,6 +368,18 @@ pub fn compute_with(
 }
 
 fn finish(
+    conn: &Connection,
+    corpus: Corpus,
+    p: &Params,
+    load_seconds: f64,
+    catch_up: Option<features::CatchUp>,
+) -> Result<Coordination, CoordError> {
+    let mut co = prepare(conn, corpus, p, load_seconds, catch_up)?;
+    co.collect_edges();
+    Ok(co)
+}
+
+fn prepare(
     conn: &Connection,
     mut corpus: Corpus,
     p: &Params,
@@ -406,38 +434,56 @@ fn finish(
     for m in &mut corpus.msgs {
         m.user = new_of[m.user as usize];
     }
-    let mut edges: Vec<Edge> = Vec::new();
-    {
-        let mut push = |source: u32, target: u32, weight: u32| {
-            edges.push(Edge {
-                source,
-                target,
-                weight,
-            })
-        };
-        let mut builder =
-            EdgeBuilder::new(corpus.users.len(), p.min_weight, p.self_loops, &mut push);
-        run_matches(
-            &corpus,
-            p.network,
-            window,
-            p.similarity,
-            p.min_tokens,
-            &mut builder,
-        );
-        builder.finish();
-    }
     Ok(Coordination {
         params: p.clone(),
         window,
         auto,
         corpus,
         node_ids,
-        edges,
+        edges: Vec::new(),
         load_seconds,
         match_seconds: started.elapsed().as_secs_f64(),
         catch_up,
     })
+}
+
+impl Coordination {
+    /// Finds the edges and hands each to `out`, in order (source node id,
+    /// then target node id), keeping none of them.
+    pub fn for_each_edge(&self, out: &mut dyn FnMut(Edge)) {
+        let p = &self.params;
+        let mut push = |source: u32, target: u32, weight: u32| {
+            out(Edge {
+                source,
+                target,
+                weight,
+            })
+        };
+        let mut builder = EdgeBuilder::new(
+            self.corpus.users.len(),
+            p.min_weight,
+            p.self_loops,
+            &mut push,
+        );
+        run_matches(
+            &self.corpus,
+            p.network,
+            self.window,
+            p.similarity,
+            p.min_tokens,
+            &mut builder,
+        );
+        builder.finish();
+    }
+
+    /// Finds the edges and keeps them in [`Coordination::edges`].
+    fn collect_edges(&mut self) {
+        let started = std::time::Instant::now();
+        let mut edges = Vec::new();
+        self.for_each_edge(&mut |e| edges.push(e));
+        self.edges = edges;
+        self.match_seconds += started.elapsed().as_secs_f64();
+    }
 }
 
 impl Coordination {

@@ -62,12 +62,17 @@ pub struct Args {
     /// gexf or json.
     #[arg(long, default_value = "csv", value_parser = parse_format)]
     pub format: Format,
-    /// Report clusters of coordinated accounts (connected components) with
-    /// members, actions, time span, shared content and a score, instead of
-    /// the edges; with -o the network goes to that file with a cluster
-    /// attribute per node.
+    /// Report clusters of coordinated accounts (communities of the
+    /// coordination graph) with members, actions, time span, shared content
+    /// and a score, instead of the edges; with -o the network goes to that
+    /// file with a cluster attribute per node.
     #[arg(long)]
     pub clusters: bool,
+    /// With --clusters: `communities` (Leiden on the weighted graph: dense
+    /// groups stay apart even when lighter edges join them) or `components`
+    /// (everything joined by any edge).
+    #[arg(long, default_value = "communities", value_name = "HOW", value_parser = parse_grouping)]
+    pub cluster_by: clusters::Grouping,
     /// With --clusters: one JSON object per cluster per line. Without: the
     /// network as JSON (--format json).
     #[arg(long)]
@@ -117,6 +122,11 @@ fn parse_format(s: &str) -> Result<Format, String> {
     Format::parse(s).ok_or_else(|| format!("unknown format {s:?}: csv, graphml, gexf or json"))
 }
 
+fn parse_grouping(s: &str) -> Result<clusters::Grouping, String> {
+    clusters::Grouping::parse(s)
+        .ok_or_else(|| format!("unknown grouping {s:?}: communities or components"))
+}
+
 fn parse_platform(s: &str) -> Result<Platform, String> {
     Platform::parse(s).ok_or_else(|| format!("unknown platform {s:?}"))
 }
@@ -164,8 +174,15 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             FeatureStore::path_in(&ctx.data).display()
         )
     })?;
-    let mut co = coordination::compute_with(store.conn(), &mut features, &params)
-        .with_context(|| format!("computing the {} network", a.network.name()))?;
+    // A CSV network is written as its edges are found, never all held: a
+    // hundred million edges fit in little memory.
+    let streaming = !a.clusters && format == Format::Csv;
+    let mut co = if streaming {
+        coordination::prepare_with(store.conn(), &mut features, &params)
+    } else {
+        coordination::compute_with(store.conn(), &mut features, &params)
+    }
+    .with_context(|| format!("computing the {} network", a.network.name()))?;
     if let Some(c) = co.catch_up.as_ref().filter(|c| c.chunks > 0) {
         tracing::info!(
             posts = c.posts,
@@ -194,11 +211,24 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             co.window, est.objects, est.quick_objects
         );
     }
+    if streaming {
+        let written = match &a.output {
+            Some(path) => {
+                let mut f = std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                coordination::export::csv_streaming(&co, &mut f)
+                    .with_context(|| format!("writing {}", path.display()))?
+            }
+            None => coordination::export::csv_streaming(&co, &mut std::io::stdout().lock())?,
+        };
+        tracing::info!(edges = written, "coordination network written");
+        return Ok(ExitCode::SUCCESS);
+    }
     if !a.clusters {
         write_graph(&co, format, None, a.output.as_ref())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let cls = clusters::clusters(store.conn(), &co).context("finding clusters")?;
+    let cls = clusters::clusters(store.conn(), &co, a.cluster_by).context("finding clusters")?;
     if a.output.is_some() {
         let member = clusters::membership(&co, &cls);
         write_graph(&co, format, Some(&member), a.output.as_ref())?;
@@ -367,6 +397,11 @@ mod tests {
         assert_eq!(parse_compat("cnt"), Ok(Mode::Cnt));
         assert!(parse_compat("coornet").is_err());
         assert_eq!(parse_format("GEXF"), Ok(Format::Gexf));
+        assert_eq!(
+            parse_grouping("components"),
+            Ok(clusters::Grouping::Components)
+        );
+        assert!(parse_grouping("cliques").is_err());
     }
 
     #[test]
