@@ -947,3 +947,251 @@ pub(crate) fn in_memory(store: &Connection) -> Result<MemChunks, CoordError> {
     })?;
     Ok(mem)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coordination::{Params, Window, compute, compute_with, export};
+    use tarjuman_model::{ActorRecord, Platform, PostLink, PostRecord, Record, UrlRef};
+    use tarjuman_store::{Batch, CaptureInfo, CaptureStart, SqliteStore, Store};
+
+    fn post(id: u64, user: u64, t: i64, text: &str) -> PostRecord {
+        let mut p = PostRecord::new(
+            Platform::X,
+            format!("x:{id}"),
+            id.to_string(),
+            ActorRecord::bare(format!("x:{user}")),
+        );
+        p.created_at = Some(t);
+        p.text = text.to_string();
+        p
+    }
+
+    fn repost(id: u64, user: u64, t: i64, of: u64) -> PostRecord {
+        let mut p = post(id, user, t, &format!("RT @x: post {of}"));
+        p.repost_of = Some(PostLink {
+            post: format!("x:{of}"),
+            actor: None,
+        });
+        p
+    }
+
+    fn write(s: &mut SqliteStore, name: &str, posts: Vec<PostRecord>) {
+        let info = CaptureInfo {
+            file_name: name.into(),
+            bytes: 1,
+            quick_key: name.into(),
+            format: "twarc2".into(),
+        };
+        let CaptureStart::New(c) = s.begin_capture(&info).unwrap() else {
+            panic!("capture {name} exists")
+        };
+        let batch = Batch {
+            records: posts
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| (i as u64 + 1, Record::Post(Box::new(p))))
+                .collect(),
+            ..Batch::default()
+        };
+        s.write_batch(c, name, &batch).unwrap();
+        s.finish_capture(c, name, 1).unwrap();
+    }
+
+    /// A small world: three accounts retweeting, replying, posting the same
+    /// or nearly the same text with links and hashtags.
+    fn first_capture() -> Vec<PostRecord> {
+        let mut v = Vec::new();
+        let texts = [
+            "the quick brown fox jumps over the lazy dog #a",
+            "The quick brown fox jumps over the lazy dog! #a",
+            "quick brown fox jumps over the lazy dog again #b",
+            "nothing alike at all",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            for u in 0..3u64 {
+                let id = 100 + i as u64 * 10 + u;
+                let mut p = post(id, u, 1_000 + i as i64 * 100 + u as i64 * 5, text);
+                p.hashtags = vec![if i < 2 { "A".into() } else { "b".into() }];
+                p.urls = vec![UrlRef {
+                    given: format!("https://t.co/{i}"),
+                    expanded: (i != 3).then(|| format!("https://example.com/{}", i % 2)),
+                }];
+                if i == 2 {
+                    p.reply_to = Some(PostLink {
+                        post: "x:1".into(),
+                        actor: None,
+                    });
+                }
+                v.push(p);
+            }
+        }
+        for u in 0..3u64 {
+            v.push(repost(200 + u, u, 2_000 + u as i64 * 7, 1));
+            v.push(repost(210 + u, u, 2_500 + u as i64 * 70, 2));
+        }
+        // Seen only inside another record, for now.
+        let mut e = repost(300, 3, 2_010, 1);
+        e.embedded = true;
+        v.push(e);
+        v
+    }
+
+    fn edges(co: &crate::coordination::Coordination) -> Vec<(String, String, u32)> {
+        co.edges
+            .iter()
+            .map(|e| {
+                (
+                    co.node_id(e.source).to_string(),
+                    co.node_id(e.target).to_string(),
+                    e.weight,
+                )
+            })
+            .collect()
+    }
+
+    /// Every network and mode: the features file gives what the store gives
+    /// directly. Returns how many runs had edges.
+    fn same_as_direct(s: &SqliteStore, f: &mut FeatureStore) -> usize {
+        let mut nonempty = 0;
+        for network in Network::ALL {
+            for mode in [Mode::Default, Mode::Cnt] {
+                let p = Params {
+                    network,
+                    mode,
+                    window: Window::Seconds(60.0),
+                    min_weight: 1,
+                    self_loops: true,
+                    similarity: 0.7,
+                    ..Params::default()
+                };
+                let direct = compute(s.conn(), &p).unwrap();
+                let cached = compute_with(s.conn(), f, &p).unwrap();
+                assert_eq!(edges(&direct), edges(&cached), "{network:?} {mode:?}");
+                assert_eq!(
+                    direct.corpus.msgs.len(),
+                    cached.corpus.msgs.len(),
+                    "{network:?} {mode:?}"
+                );
+                nonempty += usize::from(!direct.edges.is_empty());
+            }
+        }
+        nonempty
+    }
+
+    #[test]
+    fn the_file_follows_the_store() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(d.path()).unwrap();
+        write(&mut s, "one", first_capture());
+        let mut f = FeatureStore::open(d.path()).unwrap();
+        let first = f.catch_up(s.conn()).unwrap();
+        assert!(first.rebuilt);
+        assert_eq!(first.posts, 18, "embedded posts are not messages");
+        assert!(same_as_direct(&s, &mut f) >= 10, "the world has coordination");
+        // Nothing new: nothing to do.
+        let again = f.catch_up(s.conn()).unwrap();
+        assert_eq!((again.posts, again.chunks, again.rebuilt), (0, 0, false));
+
+        // A second capture: an edit, the embedded repost seen as a post of
+        // its own, and new posts.
+        let mut edit = post(
+            130,
+            0,
+            1_300,
+            "quick brown fox jumps over the lazy dog again #b",
+        );
+        edit.hashtags = vec!["b".into()];
+        let mut promoted = repost(300, 3, 2_010, 1);
+        promoted.embedded = false;
+        let more = vec![
+            edit,
+            promoted,
+            repost(400, 4, 2_020, 1),
+            post(401, 4, 1_004, "nothing alike at all"),
+        ];
+        write(&mut s, "two", more);
+        let before = compute_with(
+            s.conn(),
+            &mut f,
+            &Params {
+                network: Network::CoRetweet,
+                min_weight: 1,
+                ..Params::default()
+            },
+        )
+        .unwrap();
+        let caught = before.catch_up.clone().unwrap();
+        assert!(
+            !caught.rebuilt && caught.chunks == 1 && caught.posts == 21,
+            "{caught:?}"
+        );
+        assert!(
+            edges(&before).iter().any(|e| e.0 == "3" && e.1 == "4"),
+            "the promoted repost takes part: {:?}",
+            edges(&before)
+        );
+        same_as_direct(&s, &mut f);
+
+        // Another store in the same folder is not mistaken for this one.
+        drop(s);
+        std::fs::remove_file(d.path().join("tarjuman.db")).unwrap();
+        let mut s = SqliteStore::open(d.path()).unwrap();
+        write(&mut s, "other", first_capture()[..6].to_vec());
+        let other = f.catch_up(s.conn()).unwrap();
+        assert!(other.rebuilt && other.posts == 6, "{other:?}");
+        same_as_direct(&s, &mut f);
+    }
+
+    #[test]
+    fn streamed_csv_is_the_kept_csv() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(d.path()).unwrap();
+        write(&mut s, "one", first_capture());
+        let mut f = FeatureStore::open(d.path()).unwrap();
+        for network in [Network::CoPost, Network::CoRetweet, Network::CoSimilar] {
+            let p = Params {
+                network,
+                min_weight: 1,
+                ..Params::default()
+            };
+            let kept = compute_with(s.conn(), &mut f, &p).unwrap();
+            let mut a = Vec::new();
+            export::csv(&kept, &mut a).unwrap();
+            let lean = crate::coordination::prepare_with(s.conn(), &mut f, &p).unwrap();
+            assert!(lean.edges.is_empty());
+            let mut b = Vec::new();
+            let n = export::csv_streaming(&lean, &mut b).unwrap();
+            assert_eq!(n as usize, kept.edges.len());
+            assert!(n > 0, "{network:?}");
+            assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_damaged_column_is_an_error_not_a_panic() {
+        let mut dict = Dict::default();
+        let feats = vec![PostFeat {
+            post_id: 1,
+            platform: "x".into(),
+            node: "1".into(),
+            ..PostFeat::default()
+        }];
+        let mut mem = MemChunks::default();
+        let mut cols = vec![Vec::new(); col::COUNT as usize];
+        for (c, data) in encode(&feats, &mut dict) {
+            cols[c as usize] = data;
+        }
+        // Cut the node column short.
+        cols[col::NODE as usize].truncate(2);
+        mem.chunks.push(cols);
+        let o = LoadOptions {
+            network: Network::CoPost,
+            mode: Mode::Default,
+            platform: None,
+            since: None,
+            until: None,
+        };
+        assert!(matches!(select(&mut mem, &o), Err(CoordError::Invalid(_))));
+    }
+}
