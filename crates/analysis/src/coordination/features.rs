@@ -543,15 +543,27 @@ pub(crate) fn select(src: &mut dyn ChunkSource, o: &LoadOptions) -> Result<Corpu
                 } else {
                     node_id
                 };
-                match user_by_name.get(name) {
+                // Accounts are their names here; an actor whose post is
+                // named by its node id is looked up by actor id first.
+                let plain = name == node_id;
+                match plain.then(|| user_by_actor.get(&actor_id)).flatten() {
                     Some(&u) => u,
                     None => {
-                        let u = users.len() as u32;
-                        users.push(User::new(
-                            String::from_utf8_lossy(name).into_owned(),
-                            actor_id,
-                        ));
-                        user_by_name.insert(name.into(), u);
+                        let u = match user_by_name.get(name) {
+                            Some(&u) => u,
+                            None => {
+                                let u = users.len() as u32;
+                                users.push(User::new(
+                                    String::from_utf8_lossy(name).into_owned(),
+                                    actor_id,
+                                ));
+                                user_by_name.insert(name.into(), u);
+                                u
+                            }
+                        };
+                        if plain {
+                            user_by_actor.insert(actor_id, u);
+                        }
                         u
                     }
                 }
@@ -1088,7 +1100,10 @@ mod tests {
         let first = f.catch_up(s.conn()).unwrap();
         assert!(first.rebuilt);
         assert_eq!(first.posts, 18, "embedded posts are not messages");
-        assert!(same_as_direct(&s, &mut f) >= 10, "the world has coordination");
+        assert!(
+            same_as_direct(&s, &mut f) >= 10,
+            "the world has coordination"
+        );
         // Nothing new: nothing to do.
         let again = f.catch_up(s.conn()).unwrap();
         assert_eq!((again.posts, again.chunks, again.rebuilt), (0, 0, false));

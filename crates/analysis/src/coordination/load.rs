@@ -138,11 +138,27 @@ pub(crate) fn finish_corpus(
     n_tokens: u32,
     with_tokens: bool,
 ) -> Corpus {
+    let before = |a: &Msg, b: &Msg| a.t.total_cmp(&b.t).then(a.post_id.cmp(&b.post_id));
+    // Posts are often stored in time order already: then nothing moves.
+    if msgs
+        .windows(2)
+        .all(|w| before(&w[0], &w[1]) != std::cmp::Ordering::Greater)
+    {
+        events.sort_unstable();
+        events.dedup();
+        let with = |v: Vec<u32>| if with_tokens { v } else { Vec::new() };
+        return Corpus {
+            msgs,
+            users,
+            events,
+            key_names,
+            token_offsets: with(token_offsets),
+            token_data: with(token_data),
+            n_tokens,
+        };
+    }
     let mut order: Vec<u32> = (0..msgs.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| {
-        let (a, b) = (&msgs[a as usize], &msgs[b as usize]);
-        a.t.total_cmp(&b.t).then(a.post_id.cmp(&b.post_id))
-    });
+    order.sort_unstable_by(|&a, &b| before(&msgs[a as usize], &msgs[b as usize]));
     let mut new_of = vec![0u32; msgs.len()];
     for (new, &old) in order.iter().enumerate() {
         new_of[old as usize] = new as u32;
