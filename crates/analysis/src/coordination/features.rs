@@ -627,8 +627,9 @@ pub(crate) fn select(src: &mut dyn ChunkSource, o: &LoadOptions) -> Result<Corpu
 }
 
 /// Reads the store's rows in chunks `chunks` (ascending), extracts their
-/// features on all cores while the next chunk is read, and hands each
-/// chunk's posts to `put`. Returns the number of posts.
+/// features on all cores, and hands each chunk's posts to `put`, in order.
+/// While the pool extracts one chunk, this thread hands over the previous
+/// one and reads the next. Returns the number of posts.
 pub(crate) fn extract_chunks(
     store: &Connection,
     chunks: &[i64],
@@ -642,8 +643,10 @@ pub(crate) fn extract_chunks(
     };
     let (lo, hi) = range(first);
     let mut rows = reader.read(lo, hi)?;
+    let mut done: Option<(i64, Vec<PostFeat>)> = None;
     for (i, &k) in chunks.iter().enumerate() {
         let mut next = Ok(Vec::new());
+        let mut handed = Ok(());
         let mut feats: Vec<PostFeat> = Vec::new();
         rayon::in_place_scope(|s| {
             s.spawn(|_| {
@@ -653,14 +656,21 @@ pub(crate) fn extract_chunks(
                     .map_init(Extractor::default, |x, r| x.extract(r))
                     .collect();
             });
+            if let Some((pk, pf)) = done.take() {
+                handed = put(pk, pf);
+            }
             if let Some(&nk) = chunks.get(i + 1) {
                 let (lo, hi) = range(nk);
                 next = reader.read(lo, hi);
             }
         });
+        handed?;
         posts += feats.len() as u64;
-        put(k, feats)?;
+        done = Some((k, feats));
         rows = next?;
+    }
+    if let Some((pk, pf)) = done {
+        put(pk, pf)?;
     }
     Ok(posts)
 }
