@@ -166,12 +166,12 @@ impl Grouping {
     }
 }
 
-/// The group of each account (`None` for accounts in no edge), and the
-/// members of each group, for groups of two or more.
-fn groups(
-    co: &Coordination,
-    how: Grouping,
-) -> Result<(Vec<Option<usize>>, Vec<Vec<u32>>), CoordError> {
+/// The group of each account (`None` for accounts in no group), and the
+/// members of each group.
+type Groups = (Vec<Option<usize>>, Vec<Vec<u32>>);
+
+/// The groups of two or more accounts.
+fn groups(co: &Coordination, how: Grouping) -> Result<Groups, CoordError> {
     let n_users = co.corpus.users.len();
     let mut in_edge = vec![false; n_users];
     for e in co.edges.iter().filter(|e| e.source != e.target) {

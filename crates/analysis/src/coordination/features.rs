@@ -269,15 +269,14 @@ impl<'a> Cur<'a> {
     }
 }
 
+/// Receives one chunk's column blobs.
+pub(crate) type ChunkFn<'a> = dyn FnMut(&[&[u8]]) -> Result<(), CoordError> + 'a;
+
 /// Where the chunks come from: the file, or memory (a direct run).
 pub(crate) trait ChunkSource {
     /// Calls `f` with each chunk's blobs of columns `cols` (in that order),
     /// chunk by chunk in id order, skipping chunks without posts.
-    fn each_chunk(
-        &mut self,
-        cols: &[u8],
-        f: &mut dyn FnMut(&[&[u8]]) -> Result<(), CoordError>,
-    ) -> Result<(), CoordError>;
+    fn each_chunk(&mut self, cols: &[u8], f: &mut ChunkFn<'_>) -> Result<(), CoordError>;
 
     /// The number of token ids.
     fn n_tokens(&mut self) -> Result<u32, CoordError>;
@@ -296,11 +295,7 @@ pub(crate) struct MemChunks {
 }
 
 impl ChunkSource for MemChunks {
-    fn each_chunk(
-        &mut self,
-        cols: &[u8],
-        f: &mut dyn FnMut(&[&[u8]]) -> Result<(), CoordError>,
-    ) -> Result<(), CoordError> {
+    fn each_chunk(&mut self, cols: &[u8], f: &mut ChunkFn<'_>) -> Result<(), CoordError> {
         for ch in &self.chunks {
             let blobs: Vec<&[u8]> = cols
                 .iter()
@@ -890,11 +885,7 @@ struct FileChunks<'c> {
 }
 
 impl ChunkSource for FileChunks<'_> {
-    fn each_chunk(
-        &mut self,
-        cols: &[u8],
-        f: &mut dyn FnMut(&[&[u8]]) -> Result<(), CoordError>,
-    ) -> Result<(), CoordError> {
+    fn each_chunk(&mut self, cols: &[u8], f: &mut ChunkFn<'_>) -> Result<(), CoordError> {
         let list: Vec<String> = cols.iter().map(u8::to_string).collect();
         let mut st = self.conn.prepare(&format!(
             "SELECT chunk, col, data FROM cols WHERE col IN ({}) ORDER BY chunk",
