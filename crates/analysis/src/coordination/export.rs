@@ -84,60 +84,54 @@ fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// `source,target,weight`.
 pub fn csv(co: &Coordination, out: &mut dyn Write) -> Result<(), CoordError> {
-    csv_rows(co, out, &mut |f| {
-        for &e in &co.edges {
-            f(e)?;
-        }
-        Ok(())
-    })
-    .map(|_| ())
-}
-
-/// [`csv`] for a network from [`super::prepare_with`]: the edges are found
-/// and written one by one, never all held. Returns how many were written.
-pub fn csv_streaming(co: &Coordination, out: &mut dyn Write) -> Result<u64, CoordError> {
-    csv_rows(co, out, &mut |f| {
-        let mut err = None;
-        co.for_each_edge(&mut |e| {
-            if err.is_none()
-                && let Err(x) = f(e)
-            {
-                err = Some(x);
-            }
-        });
-        err.map_or(Ok(()), Err)
-    })
-}
-
-type EdgeWriter<'a> = dyn FnMut(super::Edge) -> std::io::Result<()> + 'a;
-
-/// Writes the header, then the rows of the edges `each` hands over.
-fn csv_rows(
-    co: &Coordination,
-    out: &mut dyn Write,
-    each: &mut dyn FnMut(&mut EdgeWriter<'_>) -> std::io::Result<()>,
-) -> Result<u64, CoordError> {
     let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
     writeln!(w, "source,target,weight")?;
     // Each account's field once, not once per edge.
     let fields: Vec<std::borrow::Cow<'_, str>> =
         co.node_ids.iter().map(|id| csv_field(id)).collect();
-    let field = |u: u32| fields.get(u as usize).map_or("", |f| f.as_ref());
     let mut line: Vec<u8> = Vec::with_capacity(128);
-    let mut n = 0u64;
-    each(&mut |e| {
+    for &e in &co.edges {
         line.clear();
-        line.extend_from_slice(field(e.source).as_bytes());
-        line.push(b',');
-        line.extend_from_slice(field(e.target).as_bytes());
-        line.push(b',');
-        push_u32(&mut line, e.weight);
-        line.push(b'\n');
-        n += 1;
-        w.write_all(&line)
+        csv_line(&fields, e, &mut line);
+        w.write_all(&line)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// [`csv`] for a network from [`super::prepare_with`]: the edges are found
+/// and formatted block by block on all cores and written in order, never
+/// all held. Returns how many were written.
+pub fn csv_streaming(co: &Coordination, out: &mut dyn Write) -> Result<u64, CoordError> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+    writeln!(w, "source,target,weight")?;
+    let fields: Vec<std::borrow::Cow<'_, str>> =
+        co.node_ids.iter().map(|id| csv_field(id)).collect();
+    let make = |edges: &[super::Edge]| -> (u64, Vec<u8>) {
+        let mut buf: Vec<u8> = Vec::with_capacity(edges.len() * 32);
+        for &e in edges {
+            csv_line(&fields, e, &mut buf);
+        }
+        (edges.len() as u64, buf)
+    };
+    let mut n = 0u64;
+    co.edge_blocks(&make, &mut |(k, buf): (u64, Vec<u8>)| {
+        n += k;
+        w.write_all(&buf)
     })?;
     w.flush()?;
     Ok(n)
+}
+
+/// Appends one `source,target,weight` row.
+fn csv_line(fields: &[std::borrow::Cow<'_, str>], e: super::Edge, line: &mut Vec<u8>) {
+    let field = |u: u32| fields.get(u as usize).map_or("", |f| f.as_ref());
+    line.extend_from_slice(field(e.source).as_bytes());
+    line.push(b',');
+    line.extend_from_slice(field(e.target).as_bytes());
+    line.push(b',');
+    push_u32(line, e.weight);
+    line.push(b'\n');
 }
 
 /// Appends the decimal digits of `n`.

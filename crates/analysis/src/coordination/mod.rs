@@ -451,29 +451,104 @@ impl Coordination {
     /// Finds the edges and hands each to `out`, in order (source node id,
     /// then target node id), keeping none of them.
     pub fn for_each_edge(&self, out: &mut dyn FnMut(Edge)) {
+        let _ = self.edge_blocks::<Vec<Edge>, ()>(&|e| e.to_vec(), &mut |v| {
+            v.into_iter().for_each(&mut *out);
+            Ok(())
+        });
+    }
+
+    /// Finds the edges block by block of source accounts, on all cores, and
+    /// hands `make` of each block's edges to `consume`, in order, on this
+    /// thread, while the pool computes the next blocks. The first error of
+    /// `consume` stops the run and is returned.
+    pub fn edge_blocks<T: Send, E>(
+        &self,
+        make: &(dyn Fn(&[Edge]) -> T + Sync),
+        consume: &mut dyn FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
         let p = &self.params;
-        let mut push = |source: u32, target: u32, weight: u32| {
-            out(Edge {
-                source,
-                target,
-                weight,
-            })
+        let c = &self.corpus;
+        let n_users = c.users.len();
+        // Which key index, if any: co-similar at a threshold above 0 finds
+        // few pairs its own way, in one block.
+        let all = match p.network {
+            Network::CoPost => true,
+            Network::CoSimilar if p.similarity <= 0.0 => true,
+            Network::CoSimilar => {
+                let mut edges = Vec::new();
+                let mut push = |source: u32, target: u32, weight: u32| {
+                    edges.push(Edge {
+                        source,
+                        target,
+                        weight,
+                    })
+                };
+                let mut b = EdgeBuilder::new(n_users, p.min_weight, p.self_loops, &mut push);
+                run_matches(
+                    c,
+                    p.network,
+                    self.window,
+                    p.similarity,
+                    p.min_tokens,
+                    &mut b,
+                );
+                b.finish();
+                return consume(make(&edges));
+            }
+            _ => false,
         };
-        let mut builder = EdgeBuilder::new(
-            self.corpus.users.len(),
-            p.min_weight,
-            p.self_loops,
-            &mut push,
-        );
-        run_matches(
-            &self.corpus,
-            p.network,
-            self.window,
-            p.similarity,
-            p.min_tokens,
-            &mut builder,
-        );
-        builder.finish();
+        let idx = networks::KeyIndex::new(c, self.window, all);
+        // Blocks of accounts with about the same number of messages.
+        let threads = rayon::current_num_threads().max(1);
+        let target = (c.msgs.len() / (threads * 128)).max(1);
+        let mut blocks: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut start = 0;
+        while start < n_users {
+            let mut end = start + 1;
+            let mut work = idx.messages_of(start..end);
+            while end < n_users && work < target {
+                work += idx.messages_of(end..end + 1);
+                end += 1;
+            }
+            blocks.push(start..end);
+            start = end;
+        }
+        let compute = |b: &std::ops::Range<usize>| -> T {
+            let mut edges = Vec::new();
+            let mut push = |source: u32, target: u32, weight: u32| {
+                edges.push(Edge {
+                    source,
+                    target,
+                    weight,
+                })
+            };
+            let mut eb = EdgeBuilder::new(n_users, p.min_weight, p.self_loops, &mut push);
+            idx.matches(b.clone(), &mut eb);
+            eb.finish();
+            make(&edges)
+        };
+        let mut ready: Vec<T> = Vec::new();
+        for batch in blocks.chunks(threads * 2) {
+            let mut next: Vec<T> = Vec::new();
+            let mut result = Ok(());
+            rayon::in_place_scope(|s| {
+                s.spawn(|_| {
+                    use rayon::prelude::*;
+                    next = batch.par_iter().map(compute).collect();
+                });
+                for t in ready.drain(..) {
+                    if result.is_ok() {
+                        result = consume(t);
+                    }
+                }
+            });
+            result?;
+            ready = next;
+        }
+        for t in ready {
+            consume(t)?;
+        }
+        Ok(())
     }
 
     /// Finds the edges and keeps them in [`Coordination::edges`].

@@ -125,68 +125,108 @@ impl Csr {
     }
 }
 
-/// Every distinct `(message, other account)` match of a key network
-/// (`all`: co-post, one key shared by every message), reported account by
-/// account in index order, each account's messages in time order.
+/// A key network's events, indexed for matching account by account: built
+/// once, then shared by the threads that each take a range of accounts.
 ///
 /// The events (`(key, message)`, sorted by key, then time) are swept one key
 /// at a time with two pointers, which gives each event the range of events
-/// of its key inside its window. Then, for each message, the accounts in
-/// the windows of all its keys are collected once each with a stamp array,
-/// so a message with several keys (URLs, hashtags) counts an account once.
-fn enumerate(c: &Corpus, w: f64, all: bool, sink: &mut dyn Sink) {
-    let n = c.msgs.len();
-    let ne = if all { n } else { c.events.len() };
-    let msg_of = |e: usize| if all { e as u32 } else { c.events[e].1 };
-    let key_of = |e: usize| if all { 0 } else { c.events[e].0 };
-    let t = |e: usize| c.msgs[msg_of(e) as usize].t;
-    // Window bounds per event, within its key.
-    let mut lo = vec![0u32; ne];
-    let mut hi = vec![0u32; ne];
-    let mut s = 0;
-    while s < ne {
-        let key = key_of(s);
-        let mut end = s + 1;
-        while end < ne && key_of(end) == key {
-            end += 1;
-        }
-        let (mut l, mut h) = (s, s);
-        for a in s..end {
-            let ta = t(a);
-            let (low, high) = (ta - w, ta + w);
-            while l < a && t(l) < low {
-                l += 1;
+/// of its key inside its window. Each event's message and account are copied
+/// into flat arrays, so a window is read front to back.
+pub struct KeyIndex {
+    lo: Vec<u32>,
+    hi: Vec<u32>,
+    ev_msg: Vec<u32>,
+    ev_user: Vec<u32>,
+    /// Message → its events (`None` for co-post: event `i` is message `i`).
+    by_msg: Option<Csr>,
+    /// Account → its messages, in time order.
+    by_user: Csr,
+    n_users: usize,
+}
+
+impl KeyIndex {
+    /// Indexes the corpus's events with window `w` (`all`: co-post, one
+    /// key shared by every message).
+    pub fn new(c: &Corpus, w: f64, all: bool) -> KeyIndex {
+        let n = c.msgs.len();
+        let ne = if all { n } else { c.events.len() };
+        let ev_msg: Vec<u32> = if all {
+            (0..n as u32).collect()
+        } else {
+            c.events.iter().map(|e| e.1).collect()
+        };
+        let ev_user: Vec<u32> = ev_msg.iter().map(|&m| c.msgs[m as usize].user).collect();
+        let key_of = |e: usize| if all { 0 } else { c.events[e].0 };
+        let t = |e: usize| c.msgs[ev_msg[e] as usize].t;
+        let mut lo = vec![0u32; ne];
+        let mut hi = vec![0u32; ne];
+        let mut s = 0;
+        while s < ne {
+            let key = key_of(s);
+            let mut end = s + 1;
+            while end < ne && key_of(end) == key {
+                end += 1;
             }
-            h = h.max(a);
-            while h + 1 < end && t(h + 1) <= high {
-                h += 1;
+            let (mut l, mut h) = (s, s);
+            for a in s..end {
+                let ta = t(a);
+                let (low, high) = (ta - w, ta + w);
+                while l < a && t(l) < low {
+                    l += 1;
+                }
+                h = h.max(a);
+                while h + 1 < end && t(h + 1) <= high {
+                    h += 1;
+                }
+                lo[a] = l as u32;
+                hi[a] = h as u32;
             }
-            lo[a] = l as u32;
-            hi[a] = h as u32;
+            s = end;
         }
-        s = end;
+        let by_msg = (!all).then(|| Csr::build(n, ne, |e| c.events[e].1));
+        let by_user = Csr::build(c.users.len(), n, |m| c.msgs[m].user);
+        KeyIndex {
+            lo,
+            hi,
+            ev_msg,
+            ev_user,
+            by_msg,
+            by_user,
+            n_users: c.users.len(),
+        }
     }
-    let by_msg = (!all).then(|| Csr::build(n, ne, |e| c.events[e].1));
-    let by_user = Csr::build(c.users.len(), n, |m| c.msgs[m].user);
-    let mut stamps = Stamps::new(c.users.len());
-    let one = [0u32];
-    for u in 0..c.users.len() {
-        for &m in by_user.row(u) {
-            stamps.next();
-            let evs: &[u32] = match &by_msg {
-                Some(b) => b.row(m as usize),
-                None => &one,
-            };
-            for &e in evs {
-                let e = if all { m as usize } else { e as usize };
-                for e2 in lo[e] as usize..=hi[e] as usize {
-                    let mb = msg_of(e2);
-                    if mb == m {
-                        continue;
-                    }
-                    let ub = c.msgs[mb as usize].user;
-                    if stamps.first(ub) {
-                        sink.matched(m, u as u32, ub);
+
+    /// How many messages the accounts `users` wrote (a measure of the work
+    /// of matching them).
+    pub fn messages_of(&self, users: std::ops::Range<usize>) -> usize {
+        let off = &self.by_user.off;
+        match (off.get(users.start), off.get(users.end)) {
+            (Some(&a), Some(&b)) => (b - a) as usize,
+            _ => 0,
+        }
+    }
+
+    /// Every distinct `(message, other account)` match of the accounts in
+    /// `users`, account by account in index order, each account's messages
+    /// in time order. For each message, the accounts in the windows of all
+    /// its keys are collected once each with a stamp array, so a message
+    /// with several keys (URLs, hashtags) counts an account once.
+    pub fn matches(&self, users: std::ops::Range<usize>, sink: &mut dyn Sink) {
+        let mut stamps = Stamps::new(self.n_users);
+        for u in users {
+            for &m in self.by_user.row(u) {
+                stamps.next();
+                let own = [m];
+                let evs: &[u32] = match &self.by_msg {
+                    Some(b) => b.row(m as usize),
+                    None => &own,
+                };
+                for &e in evs {
+                    let (a, b) = (self.lo[e as usize] as usize, self.hi[e as usize] as usize);
+                    for (&mb, &ub) in self.ev_msg[a..=b].iter().zip(&self.ev_user[a..=b]) {
+                        if mb != m && stamps.first(ub) {
+                            sink.matched(m, u as u32, ub);
+                        }
                     }
                 }
             }
@@ -197,13 +237,13 @@ fn enumerate(c: &Corpus, w: f64, all: bool, sink: &mut dyn Sink) {
 /// All matches of a key network (the corpus's `events`), account by
 /// account.
 pub fn match_keys(c: &Corpus, w: f64, sink: &mut dyn Sink) {
-    enumerate(c, w, false, sink);
+    KeyIndex::new(c, w, false).matches(0..c.users.len(), sink);
 }
 
 /// All matches when every message shares one key (co-post), account by
 /// account.
 pub fn match_all(c: &Corpus, w: f64, sink: &mut dyn Sink) {
-    enumerate(c, w, true, sink);
+    KeyIndex::new(c, w, true).matches(0..c.users.len(), sink);
 }
 
 /// Turns matches reported account by account (each account's matches in
