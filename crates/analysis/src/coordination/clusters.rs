@@ -25,11 +25,14 @@
 //! - **shared content**: the keys most often behind those actions (the
 //!   retweeted posts, URLs, texts, replied-to posts or hashtags) with counts;
 //!   for co-similar and co-post, sample texts instead;
-//! - **score**: `density × weight / members`, where `weight` is the sum of
-//!   the directed edge weights inside the cluster and `density` the share of ordered
-//!   member pairs joined by an edge, `edges / (n (n − 1))`. A group whose
-//!   members all echo each other many times scores high; a long chain of
-//!   accounts that each met once scores low. Clusters are listed by score.
+//! - **score**: `weight / members`, where `weight` is the sum of the
+//!   directed edge weights inside the cluster: how many coordinated matches
+//!   a member has with the others, on average. A large group whose members
+//!   echo each other again and again scores high; a pair that met twice, or
+//!   a chain of accounts that each met a neighbour a few times, scores low.
+//!   (Density, `edges / (n (n − 1))`, is reported too, but it is not part
+//!   of the score: it falls with size even in a tightly run network.)
+//!   Clusters are listed by score.
 
 use super::load::Corpus;
 use super::networks::{Sink, pair};
@@ -316,7 +319,7 @@ pub fn clusters(
     for k in 0..n_clusters {
         let n = members[k].len();
         let density = edges[k] as f64 / (n as f64 * (n as f64 - 1.0));
-        let score = density * weight[k] as f64 / n as f64;
+        let score = weight[k] as f64 / n as f64;
         let mut ms: Vec<Member> = members[k]
             .iter()
             .map(|&u| Member {
