@@ -411,3 +411,89 @@ pub fn membership(co: &Coordination, clusters: &[Cluster]) -> Vec<usize> {
         .map(|id| by_id.get(id.as_str()).copied().unwrap_or(0))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coordination::load::User;
+    use crate::coordination::{Edge, Params};
+
+    /// Two groups of five that echo each other (weight 5 both ways), one
+    /// light edge between them, and a lone pair.
+    fn two_groups() -> Coordination {
+        let mut edges = Vec::new();
+        for group in [0u32..5, 5..10] {
+            for a in group.clone() {
+                for b in group.clone() {
+                    if a != b {
+                        edges.push(Edge {
+                            source: a,
+                            target: b,
+                            weight: 5,
+                        });
+                    }
+                }
+            }
+        }
+        edges.push(Edge {
+            source: 4,
+            target: 5,
+            weight: 2,
+        });
+        edges.push(Edge {
+            source: 5,
+            target: 4,
+            weight: 2,
+        });
+        edges.push(Edge {
+            source: 10,
+            target: 11,
+            weight: 2,
+        });
+        edges.sort_by_key(|e| (e.source, e.target));
+        let mut corpus = Corpus::default();
+        corpus.users = (0..13).map(|u| User::new(u.to_string(), u)).collect();
+        Coordination {
+            params: Params::default(),
+            window: 60.0,
+            auto: None,
+            node_ids: corpus.users.iter().map(|u| u.id.clone()).collect(),
+            corpus,
+            edges,
+            load_seconds: 0.0,
+            match_seconds: 0.0,
+            catch_up: None,
+        }
+    }
+
+    fn sorted(g: Groups) -> Vec<Vec<u32>> {
+        let mut v = g.1;
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn communities_keep_dense_groups_apart() {
+        let co = two_groups();
+        assert_eq!(
+            sorted(groups(&co, Grouping::Communities).unwrap()),
+            vec![vec![0, 1, 2, 3, 4], vec![5, 6, 7, 8, 9], vec![10, 11]]
+        );
+        // Components join the two groups through the light edge; account
+        // 12 is in no edge and in no group.
+        let (of, members) = groups(&co, Grouping::Components).unwrap();
+        assert_eq!(
+            sorted((of.clone(), members)),
+            vec![(0..10).collect::<Vec<u32>>(), vec![10, 11]]
+        );
+        assert_eq!(of[12], None);
+    }
+
+    #[test]
+    fn groupings_parse() {
+        assert_eq!(Grouping::parse("Leiden"), Some(Grouping::Communities));
+        assert_eq!(Grouping::parse("components"), Some(Grouping::Components));
+        assert_eq!(Grouping::parse("cliques"), None);
+        assert_eq!(Grouping::default(), Grouping::Communities);
+    }
+}
