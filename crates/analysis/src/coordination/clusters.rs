@@ -451,8 +451,10 @@ mod tests {
             weight: 2,
         });
         edges.sort_by_key(|e| (e.source, e.target));
-        let mut corpus = Corpus::default();
-        corpus.users = (0..13).map(|u| User::new(u.to_string(), u)).collect();
+        let corpus = Corpus {
+            users: (0..13).map(|u| User::new(u.to_string(), u)).collect(),
+            ..Corpus::default()
+        };
         Coordination {
             params: Params::default(),
             window: 60.0,

@@ -168,19 +168,23 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     } else {
         a.format
     };
-    let mut features = FeatureStore::open(&ctx.data).with_context(|| {
-        format!(
-            "opening the coordination features in {}",
-            FeatureStore::path_in(&ctx.data).display()
-        )
-    })?;
     // A CSV network is written as its edges are found, never all held: a
     // hundred million edges fit in little memory.
     let streaming = !a.clusters && format == Format::Csv;
-    let mut co = if streaming {
-        coordination::prepare_with(store.conn(), &mut features, &params)
-    } else {
-        coordination::compute_with(store.conn(), &mut features, &params)
+    let mut co = match FeatureStore::open(&ctx.data) {
+        Ok(mut features) => if streaming {
+            coordination::prepare_with(store.conn(), &mut features, &params)
+        } else {
+            coordination::compute_with(store.conn(), &mut features, &params)
+        },
+        Err(e) => {
+            // A read-only data folder, say: work from the store alone.
+            eprintln!(
+                "tarjuman: warning: cannot use the coordination features in {} ({e}); reading every post instead",
+                FeatureStore::path_in(&ctx.data).display()
+            );
+            coordination::compute(store.conn(), &params)
+        }
     }
     .with_context(|| format!("computing the {} network", a.network.name()))?;
     if let Some(c) = co.catch_up.as_ref().filter(|c| c.chunks > 0) {
@@ -211,7 +215,7 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
             co.window, est.objects, est.quick_objects
         );
     }
-    if streaming {
+    if streaming && co.edges.is_empty() {
         let written = match &a.output {
             Some(path) => {
                 let mut f = std::fs::File::create(path)
