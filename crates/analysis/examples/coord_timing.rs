@@ -6,7 +6,8 @@
 //! ```
 
 use std::time::Instant;
-use tarjuman_analysis::coordination::{Mode, Network, Params, Window, compute};
+use tarjuman_analysis::coordination::features::FeatureStore;
+use tarjuman_analysis::coordination::{Mode, Network, Params, Window, compute, compute_with};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -38,7 +39,15 @@ fn main() {
         mode,
         ..Params::default()
     };
-    match compute(store.conn(), &params) {
+    // With the data folder's features file (caught up first), as `tarjuman
+    // coord` runs; `TJ_DIRECT=1` works every post's features out in memory.
+    let result = if std::env::var_os("TJ_DIRECT").is_some() {
+        compute(store.conn(), &params)
+    } else {
+        FeatureStore::open(std::path::Path::new(&dir))
+            .and_then(|mut f| compute_with(store.conn(), &mut f, &params))
+    };
+    match result {
         Ok(co) => println!(
             "{} {:?}: {} messages, {} edges; load {:.3} s, match {:.3} s, total {:.3} s",
             network.name(),

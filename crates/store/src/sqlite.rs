@@ -475,7 +475,11 @@ impl SqliteStore {
                         .execute(params![e.id, author, p.created_at, p.lang])?;
                     enriched |= n > 0;
                 }
-                if enriched && !same_version_added {
+                // A post first seen embedded and now as a primary record
+                // becomes a message of its own for analyses (coordination):
+                // that is a change derived data must see, like enrichment.
+                let promoted = e.embedded && !p.embedded;
+                if (enriched || promoted) && !same_version_added {
                     // Derived data (the search index, detectors) follow the
                     // change sequence: give the post's latest version a new one.
                     let seq = self.next_seq();
@@ -489,7 +493,7 @@ impl SqliteStore {
                         .prepare_cached("UPDATE posts SET seq = ?2 WHERE id = ?1")?
                         .execute(params![e.id, seq])?;
                 }
-                if e.embedded && !p.embedded {
+                if promoted {
                     self.conn
                         .prepare_cached("UPDATE posts SET embedded = 0 WHERE id = ?1")?
                         .execute(params![e.id])?;
@@ -1577,5 +1581,56 @@ mod seq_tests {
         assert_eq!(v, seq1);
         s.write_batch(c, "a", &one(&full)).unwrap();
         assert_eq!(s.max_seq().unwrap(), seq1, "nothing new the second time");
+    }
+
+    #[test]
+    fn a_post_first_seen_embedded_moves_to_a_new_seq_when_seen_as_primary() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(d.path()).unwrap();
+        let info = CaptureInfo {
+            file_name: "a".into(),
+            bytes: 1,
+            quick_key: "a".into(),
+            format: "twarc2".into(),
+        };
+        let CaptureStart::New(c) = s.begin_capture(&info).unwrap() else {
+            panic!()
+        };
+        let mut p = PostRecord::new(
+            Platform::X,
+            "x:2".into(),
+            "2".into(),
+            ActorRecord::bare("x:1"),
+        );
+        p.text = "hello".into();
+        p.embedded = true;
+        let one = |p: &PostRecord| Batch {
+            records: vec![(1, Record::Post(Box::new(p.clone())))],
+            ..Batch::default()
+        };
+        s.write_batch(c, "a", &one(&p)).unwrap();
+        let seq0 = s.max_seq().unwrap();
+        s.write_batch(c, "a", &one(&p)).unwrap();
+        assert_eq!(s.max_seq().unwrap(), seq0, "still embedded: no change");
+        p.embedded = false;
+        s.write_batch(c, "a", &one(&p)).unwrap();
+        let seq1 = s.max_seq().unwrap();
+        assert!(seq1 > seq0);
+        let (embedded, seq): (i64, i64) = s
+            .conn
+            .query_row("SELECT embedded, seq FROM posts WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((embedded, seq), (0, seq1));
+        let v: i64 = s
+            .conn
+            .query_row(
+                "SELECT max(seq) FROM post_versions WHERE post_id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(v, seq1, "the change feed (post_versions.seq) shows it");
     }
 }

@@ -1,23 +1,38 @@
 //! Clusters: groups of coordinated accounts, with their evidence.
 //!
-//! A cluster is a connected component of the coordination graph taken as
-//! undirected, over the edges that passed `min_weight` (self-loops do not
-//! join anyone), with at least two members. For each cluster:
+//! A cluster is a group of at least two accounts of the coordination graph
+//! (the edges that passed `min_weight`; self-loops join no one):
+//!
+//! - by default a **community**: Leiden (modularity, resolution 1, fixed
+//!   seed) on the undirected projection, where the weight between two
+//!   accounts is the sum of both directions. A connected component can hold
+//!   several coordinated groups joined by a few lighter edges (two networks
+//!   that both retweeted some popular posts, or an ordinary account that
+//!   happened to retweet with both); communities keep them apart, because a
+//!   group whose members echo each other many times is much denser inside
+//!   than towards the rest.
+//! - with [`Grouping::Components`], a **connected component** of the graph
+//!   taken as undirected.
+//!
+//! For each cluster:
 //!
 //! - **members**: node id, ref, handle, and how many coordinated actions
 //!   each took;
 //! - **actions**: the distinct messages of members that matched a message
-//!   of another member joined to them by a kept edge, in either direction
-//!   (a second pass of the matcher collects them);
+//!   of another member of the same cluster joined to them by a kept edge,
+//!   in either direction (a second pass of the matcher collects them);
 //! - **time span**: the first and last of those messages (`created_at`);
 //! - **shared content**: the keys most often behind those actions (the
 //!   retweeted posts, URLs, texts, replied-to posts or hashtags) with counts;
 //!   for co-similar and co-post, sample texts instead;
-//! - **score**: `density × weight / members`, where `weight` is the sum of
-//!   the cluster's directed edge weights and `density` the share of ordered
-//!   member pairs joined by an edge, `edges / (n (n − 1))`. A group whose
-//!   members all echo each other many times scores high; a long chain of
-//!   accounts that each met once scores low. Clusters are listed by score.
+//! - **score**: `weight / members`, where `weight` is the sum of the
+//!   directed edge weights inside the cluster: how many coordinated matches
+//!   a member has with the others, on average. A large group whose members
+//!   echo each other again and again scores high; a pair that met twice, or
+//!   a chain of accounts that each met a neighbour a few times, scores low.
+//!   (Density, `edges / (n (n − 1))`, is reported too, but it is not part
+//!   of the score: it falls with size even in a tightly run network.)
+//!   Clusters are listed by score.
 
 use super::load::Corpus;
 use super::networks::{Sink, pair};
@@ -131,40 +146,104 @@ fn shared_kind(n: Network) -> &'static str {
     }
 }
 
-/// Groups the accounts of `co` into clusters, reading sample texts from the
-/// store.
-pub fn clusters(conn: &Connection, co: &Coordination) -> Result<Vec<Cluster>, CoordError> {
-    let c: &Corpus = &co.corpus;
-    let n_users = c.users.len();
-    let mut parent: Vec<u32> = (0..n_users as u32).collect();
-    let mut kept: FxHashSet<u64> = FxHashSet::default();
-    for e in co.edges.iter().filter(|e| e.source != e.target) {
-        kept.insert(pair(e.source, e.target));
-        let (a, b) = (find(&mut parent, e.source), find(&mut parent, e.target));
-        if a != b {
-            parent[a as usize] = b;
+/// How accounts are grouped into clusters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Grouping {
+    /// Communities of the coordination graph (Leiden, modularity, on the
+    /// undirected projection weighted by the sum of both directions): dense
+    /// groups stay apart even when a few lighter edges join them.
+    #[default]
+    Communities,
+    /// Connected components: everything joined by any kept edge.
+    Components,
+}
+
+impl Grouping {
+    /// Parses `communities` or `components`.
+    pub fn parse(s: &str) -> Option<Grouping> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "communities" | "community" | "leiden" => Some(Grouping::Communities),
+            "components" | "component" => Some(Grouping::Components),
+            _ => None,
         }
     }
-    // Components of two or more members.
-    let mut comp_of: Vec<Option<usize>> = vec![None; n_users];
-    let mut roots: FxHashMap<u32, usize> = FxHashMap::default();
-    let mut members: Vec<Vec<u32>> = Vec::new();
+}
+
+/// The group of each account (`None` for accounts in no group), and the
+/// members of each group.
+type Groups = (Vec<Option<usize>>, Vec<Vec<u32>>);
+
+/// The groups of two or more accounts.
+fn groups(co: &Coordination, how: Grouping) -> Result<Groups, CoordError> {
+    let n_users = co.corpus.users.len();
     let mut in_edge = vec![false; n_users];
     for e in co.edges.iter().filter(|e| e.source != e.target) {
         in_edge[e.source as usize] = true;
         in_edge[e.target as usize] = true;
     }
-    for u in 0..n_users as u32 {
-        if !in_edge[u as usize] {
-            continue;
+    // A label per account: its community, or its component's root.
+    let label: Vec<u32> = match how {
+        Grouping::Communities => {
+            let edges: Vec<(usize, usize, f64)> = co
+                .edges
+                .iter()
+                .map(|e| (e.source as usize, e.target as usize, f64::from(e.weight)))
+                .collect();
+            crate::graph::community::detect(n_users, &edges, 42, 1.0)
+                .map_err(|e| CoordError::Invalid(format!("communities: {e}")))?
+                .membership
         }
-        let r = find(&mut parent, u);
-        let k = *roots.entry(r).or_insert_with(|| {
-            members.push(Vec::new());
-            members.len() - 1
-        });
-        members[k].push(u);
-        comp_of[u as usize] = Some(k);
+        Grouping::Components => {
+            let mut parent: Vec<u32> = (0..n_users as u32).collect();
+            for e in co.edges.iter().filter(|e| e.source != e.target) {
+                let (a, b) = (find(&mut parent, e.source), find(&mut parent, e.target));
+                if a != b {
+                    parent[a as usize] = b;
+                }
+            }
+            (0..n_users as u32).map(|u| find(&mut parent, u)).collect()
+        }
+    };
+    let mut index: FxHashMap<u32, usize> = FxHashMap::default();
+    let mut members: Vec<Vec<u32>> = Vec::new();
+    for u in 0..n_users as u32 {
+        if in_edge[u as usize] {
+            let k = *index.entry(label[u as usize]).or_insert_with(|| {
+                members.push(Vec::new());
+                members.len() - 1
+            });
+            members[k].push(u);
+        }
+    }
+    // Keep groups of two or more, renumbered.
+    let mut group_of: Vec<Option<usize>> = vec![None; n_users];
+    let kept: Vec<Vec<u32>> = members.into_iter().filter(|m| m.len() >= 2).collect();
+    for (k, m) in kept.iter().enumerate() {
+        for &u in m {
+            group_of[u as usize] = Some(k);
+        }
+    }
+    Ok((group_of, kept))
+}
+
+/// Groups the accounts of `co` into clusters (communities by default),
+/// reading sample texts from the store.
+pub fn clusters(
+    conn: &Connection,
+    co: &Coordination,
+    how: Grouping,
+) -> Result<Vec<Cluster>, CoordError> {
+    let c: &Corpus = &co.corpus;
+    let n_users = c.users.len();
+    let (comp_of, members) = groups(co, how)?;
+    // Kept edges inside a cluster.
+    let mut kept: FxHashSet<u64> = FxHashSet::default();
+    for e in co.edges.iter().filter(|e| e.source != e.target) {
+        if comp_of[e.source as usize].is_some()
+            && comp_of[e.source as usize] == comp_of[e.target as usize]
+        {
+            kept.insert(pair(e.source, e.target));
+        }
     }
     let n_clusters = members.len();
     if n_clusters == 0 {
@@ -223,11 +302,13 @@ pub fn clusters(conn: &Connection, co: &Coordination) -> Result<Vec<Cluster>, Co
     for (&(k, key), &n) in &key_counts {
         shared[k].push((n, key));
     }
-    // Edge totals.
+    // Edge totals, inside each cluster.
     let mut edges = vec![0usize; n_clusters];
     let mut weight = vec![0u64; n_clusters];
     for e in co.edges.iter().filter(|e| e.source != e.target) {
-        if let Some(k) = comp_of[e.source as usize] {
+        if let Some(k) = comp_of[e.source as usize]
+            && comp_of[e.target as usize] == Some(k)
+        {
             edges[k] += 1;
             weight[k] += u64::from(e.weight);
         }
@@ -238,7 +319,7 @@ pub fn clusters(conn: &Connection, co: &Coordination) -> Result<Vec<Cluster>, Co
     for k in 0..n_clusters {
         let n = members[k].len();
         let density = edges[k] as f64 / (n as f64 * (n as f64 - 1.0));
-        let score = density * weight[k] as f64 / n as f64;
+        let score = weight[k] as f64 / n as f64;
         let mut ms: Vec<Member> = members[k]
             .iter()
             .map(|&u| Member {
@@ -329,4 +410,92 @@ pub fn membership(co: &Coordination, clusters: &[Cluster]) -> Vec<usize> {
         .iter()
         .map(|id| by_id.get(id.as_str()).copied().unwrap_or(0))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coordination::load::User;
+    use crate::coordination::{Edge, Params};
+
+    /// Two groups of five that echo each other (weight 5 both ways), one
+    /// light edge between them, and a lone pair.
+    fn two_groups() -> Coordination {
+        let mut edges = Vec::new();
+        for group in [0u32..5, 5..10] {
+            for a in group.clone() {
+                for b in group.clone() {
+                    if a != b {
+                        edges.push(Edge {
+                            source: a,
+                            target: b,
+                            weight: 5,
+                        });
+                    }
+                }
+            }
+        }
+        edges.push(Edge {
+            source: 4,
+            target: 5,
+            weight: 2,
+        });
+        edges.push(Edge {
+            source: 5,
+            target: 4,
+            weight: 2,
+        });
+        edges.push(Edge {
+            source: 10,
+            target: 11,
+            weight: 2,
+        });
+        edges.sort_by_key(|e| (e.source, e.target));
+        let corpus = Corpus {
+            users: (0..13).map(|u| User::new(u.to_string(), u)).collect(),
+            ..Corpus::default()
+        };
+        Coordination {
+            params: Params::default(),
+            window: 60.0,
+            auto: None,
+            node_ids: corpus.users.iter().map(|u| u.id.clone()).collect(),
+            corpus,
+            edges,
+            load_seconds: 0.0,
+            match_seconds: 0.0,
+            catch_up: None,
+        }
+    }
+
+    fn sorted(g: Groups) -> Vec<Vec<u32>> {
+        let mut v = g.1;
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn communities_keep_dense_groups_apart() {
+        let co = two_groups();
+        assert_eq!(
+            sorted(groups(&co, Grouping::Communities).unwrap()),
+            vec![vec![0, 1, 2, 3, 4], vec![5, 6, 7, 8, 9], vec![10, 11]]
+        );
+        // Components join the two groups through the light edge; account
+        // 12 is in no edge and in no group.
+        let (of, members) = groups(&co, Grouping::Components).unwrap();
+        assert_eq!(
+            sorted((of.clone(), members)),
+            vec![(0..10).collect::<Vec<u32>>(), vec![10, 11]]
+        );
+        assert_eq!(of[12], None);
+    }
+
+    #[test]
+    fn groupings_parse() {
+        assert_eq!(Grouping::parse("Leiden"), Some(Grouping::Communities));
+        assert_eq!(Grouping::parse("components"), Some(Grouping::Components));
+        assert_eq!(Grouping::parse("cliques"), None);
+        assert_eq!(Grouping::default(), Grouping::Communities);
+    }
 }

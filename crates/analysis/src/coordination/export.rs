@@ -84,19 +84,69 @@ fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// `source,target,weight`.
 pub fn csv(co: &Coordination, out: &mut dyn Write) -> Result<(), CoordError> {
-    let mut w = std::io::BufWriter::new(out);
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
     writeln!(w, "source,target,weight")?;
-    for e in &co.edges {
-        writeln!(
-            w,
-            "{},{},{}",
-            csv_field(co.node_id(e.source)),
-            csv_field(co.node_id(e.target)),
-            e.weight
-        )?;
+    // Each account's field once, not once per edge.
+    let fields: Vec<std::borrow::Cow<'_, str>> =
+        co.node_ids.iter().map(|id| csv_field(id)).collect();
+    let mut line: Vec<u8> = Vec::with_capacity(128);
+    for &e in &co.edges {
+        line.clear();
+        csv_line(&fields, e, &mut line);
+        w.write_all(&line)?;
     }
     w.flush()?;
     Ok(())
+}
+
+/// [`csv`] for a network from [`super::prepare_with`]: the edges are found
+/// and formatted block by block on all cores and written in order, never
+/// all held. Returns how many were written.
+pub fn csv_streaming(co: &Coordination, out: &mut dyn Write) -> Result<u64, CoordError> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, out);
+    writeln!(w, "source,target,weight")?;
+    let fields: Vec<std::borrow::Cow<'_, str>> =
+        co.node_ids.iter().map(|id| csv_field(id)).collect();
+    let make = |edges: &[super::Edge]| -> (u64, Vec<u8>) {
+        let mut buf: Vec<u8> = Vec::with_capacity(edges.len() * 32);
+        for &e in edges {
+            csv_line(&fields, e, &mut buf);
+        }
+        (edges.len() as u64, buf)
+    };
+    let mut n = 0u64;
+    co.edge_blocks(&make, &mut |(k, buf): (u64, Vec<u8>)| {
+        n += k;
+        w.write_all(&buf)
+    })?;
+    w.flush()?;
+    Ok(n)
+}
+
+/// Appends one `source,target,weight` row.
+fn csv_line(fields: &[std::borrow::Cow<'_, str>], e: super::Edge, line: &mut Vec<u8>) {
+    let field = |u: u32| fields.get(u as usize).map_or("", |f| f.as_ref());
+    line.extend_from_slice(field(e.source).as_bytes());
+    line.push(b',');
+    line.extend_from_slice(field(e.target).as_bytes());
+    line.push(b',');
+    push_u32(line, e.weight);
+    line.push(b'\n');
+}
+
+/// Appends the decimal digits of `n`.
+fn push_u32(out: &mut Vec<u8>, mut n: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
 }
 
 /// Escapes text for XML content or a double-quoted attribute. Characters
@@ -336,6 +386,15 @@ fn json(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_digits() {
+        for n in [0u32, 7, 10, 99, 12345, u32::MAX] {
+            let mut v = Vec::new();
+            push_u32(&mut v, n);
+            assert_eq!(v, n.to_string().into_bytes());
+        }
+    }
 
     #[test]
     fn csv_quoting() {

@@ -21,7 +21,10 @@
 //! co-retweet and co-post only; their URLs are not recorded.
 //!
 //! The pieces, in the order data flows:
-//! [`load`] reads the store into time-sorted compact records;
+//! `extract` works out each post's features (keys, tokens, times) for every
+//! network and both modes; [`features`] keeps them on disk in step with the
+//! store, so a run reads only what its network needs;
+//! [`load`] turns them into time-sorted compact records;
 //! [`networks`] sweeps each key's messages with a bounded window;
 //! [`similar`] finds co-similar pairs with an exact prefix filter;
 //! [`cnt`] is the toolkit's tokenizer and normaliser;
@@ -38,14 +41,16 @@
 //! #   CREATE TABLE actors (id INTEGER PRIMARY KEY, ref TEXT, platform TEXT, native_id TEXT, handle TEXT);
 //! #   CREATE TABLE posts (id INTEGER PRIMARY KEY, ref TEXT, platform TEXT, native_id TEXT, author_id INTEGER,
 //! #       created_at INTEGER, kind TEXT, repost_of TEXT, reply_to TEXT, forwarded_from INTEGER, text TEXT,
-//! #       embedded INTEGER, first_capture INTEGER);
-//! #   CREATE TABLE post_versions (post_id INTEGER, version INTEGER, capture_id INTEGER, raw_zstd BLOB);
+//! #       versions INTEGER, embedded INTEGER, first_capture INTEGER);
+//! #   CREATE TABLE post_versions (post_id INTEGER, version INTEGER, text TEXT, capture_id INTEGER, raw_zstd BLOB);
 //! #   CREATE TABLE captures (id INTEGER PRIMARY KEY, format TEXT);
+//! #   CREATE TABLE urls (post_id INTEGER, pos INTEGER, url TEXT, expanded TEXT);
+//! #   CREATE TABLE hashtags (post_id INTEGER, tag TEXT);
 //! #   INSERT INTO actors VALUES (1, 'x:11', 'x', '11', 'a'), (2, 'x:22', 'x', '22', 'b'), (3, 'x:33', 'x', '33', 'c');
 //! #   INSERT INTO posts VALUES
-//! #     (1, 'x:1', 'x', '1', 1, 1000, 'repost', 'x:9', NULL, NULL, '', 0, 1),
-//! #     (2, 'x:2', 'x', '2', 2, 1030, 'repost', 'x:9', NULL, NULL, '', 0, 1),
-//! #     (3, 'x:3', 'x', '3', 3, 5000, 'repost', 'x:9', NULL, NULL, '', 0, 1);
+//! #     (1, 'x:1', 'csv', '1', 1, 1000, 'repost', 'x:9', NULL, NULL, '', 1, 0, 1),
+//! #     (2, 'x:2', 'csv', '2', 2, 1030, 'repost', 'x:9', NULL, NULL, '', 1, 0, 1),
+//! #     (3, 'x:3', 'csv', '3', 3, 5000, 'repost', 'x:9', NULL, NULL, '', 1, 0, 1);
 //! # ").unwrap();
 //! // Three accounts retweet post x:9; two of them within a minute.
 //! let params = Params {
@@ -67,13 +72,15 @@ pub mod clusters;
 pub mod cnt;
 mod cnt_tables;
 pub mod export;
+mod extract;
+pub mod features;
 pub mod load;
 pub mod networks;
 pub mod similar;
 pub mod window;
 
 use load::Corpus;
-use networks::{Counter, Sink, unpair};
+use networks::{EdgeBuilder, Sink};
 use rusqlite::Connection;
 use serde::Serialize;
 use tarjuman_model::Platform;
@@ -241,12 +248,15 @@ pub struct Coordination {
     /// platforms or CSV files).
     pub node_ids: Vec<String>,
     /// The edges that passed `min_weight` (and the self-loop choice), sorted
-    /// by source node id, then target node id.
+    /// by source node id, then target node id (empty after
+    /// [`prepare_with`]).
     pub edges: Vec<Edge>,
     /// Seconds spent reading the store.
     pub load_seconds: f64,
     /// Seconds spent matching and weighing.
     pub match_seconds: f64,
+    /// What catching up the features file did, when one was used.
+    pub catch_up: Option<features::CatchUp>,
 }
 
 impl Coordination {
@@ -280,8 +290,7 @@ pub(crate) fn run_matches(
     }
 }
 
-/// Computes one coordination network from the store.
-pub fn compute(conn: &Connection, p: &Params) -> Result<Coordination, CoordError> {
+fn check(p: &Params) -> Result<(), CoordError> {
     if let Window::Seconds(w) = p.window
         && !(w.is_finite() && w >= 0.0)
     {
@@ -299,18 +308,84 @@ pub fn compute(conn: &Connection, p: &Params) -> Result<Coordination, CoordError
             "--window auto needs shared objects (posts, URLs, texts, hashtags); co-post has none: give the window in seconds".into(),
         ));
     }
+    Ok(())
+}
+
+fn load_options(p: &Params) -> load::LoadOptions {
+    load::LoadOptions {
+        network: p.network,
+        mode: p.mode,
+        platform: p.platform,
+        since: p.since,
+        until: p.until,
+    }
+}
+
+/// Computes one coordination network straight from the store: every
+/// post's features are worked out in memory. For repeated runs on a data
+/// folder, [`compute_with`] and its features file are much faster.
+pub fn compute(conn: &Connection, p: &Params) -> Result<Coordination, CoordError> {
+    check(p)?;
     let started = std::time::Instant::now();
-    let corpus = load::load(
+    let corpus = load::load(conn, &load_options(p))?;
+    finish(conn, corpus, p, started.elapsed().as_secs_f64(), None)
+}
+
+/// Computes one coordination network from the features file `features`,
+/// first catching it up with the store `conn` ([`features::FeatureStore`]).
+/// The result is the same as [`compute`]'s.
+pub fn compute_with(
+    conn: &Connection,
+    features: &mut features::FeatureStore,
+    p: &Params,
+) -> Result<Coordination, CoordError> {
+    let mut co = prepare_with(conn, features, p)?;
+    co.collect_edges();
+    Ok(co)
+}
+
+/// [`compute_with`] without the edges: the messages and accounts are read
+/// and numbered, and [`Coordination::for_each_edge`] then finds the edges
+/// and hands them over one by one, in order, without keeping them. That is
+/// how a network with a hundred million edges (co-post on a million posts)
+/// is written in little memory.
+pub fn prepare_with(
+    conn: &Connection,
+    features: &mut features::FeatureStore,
+    p: &Params,
+) -> Result<Coordination, CoordError> {
+    check(p)?;
+    let started = std::time::Instant::now();
+    let caught = features.catch_up(conn)?;
+    let corpus = features.load(&load_options(p))?;
+    prepare(
         conn,
-        &load::LoadOptions {
-            network: p.network,
-            mode: p.mode,
-            platform: p.platform,
-            since: p.since,
-            until: p.until,
-        },
-    )?;
-    let load_seconds = started.elapsed().as_secs_f64();
+        corpus,
+        p,
+        started.elapsed().as_secs_f64(),
+        Some(caught),
+    )
+}
+
+fn finish(
+    conn: &Connection,
+    corpus: Corpus,
+    p: &Params,
+    load_seconds: f64,
+    catch_up: Option<features::CatchUp>,
+) -> Result<Coordination, CoordError> {
+    let mut co = prepare(conn, corpus, p, load_seconds, catch_up)?;
+    co.collect_edges();
+    Ok(co)
+}
+
+fn prepare(
+    conn: &Connection,
+    mut corpus: Corpus,
+    p: &Params,
+    load_seconds: f64,
+    catch_up: Option<features::CatchUp>,
+) -> Result<Coordination, CoordError> {
     let started = std::time::Instant::now();
     let (window, auto) = match p.window {
         Window::Seconds(w) => (w, None),
@@ -328,45 +403,179 @@ pub fn compute(conn: &Connection, p: &Params) -> Result<Coordination, CoordError
             (est.seconds, Some(est))
         }
     };
-    let mut counter = Counter::default();
-    run_matches(
-        &corpus,
-        p.network,
-        window,
-        p.similarity,
-        p.min_tokens,
-        &mut counter,
-    );
-    let node_ids = node_ids(&corpus);
-    let mut edges: Vec<Edge> = counter
-        .weights
-        .into_iter()
-        .map(|(k, weight)| {
-            let (source, target) = unpair(k);
-            Edge {
-                source,
-                target,
-                weight,
-            }
-        })
-        .filter(|e| e.weight >= p.min_weight && (p.self_loops || e.source != e.target))
+    // Accounts sharing a native id are told apart by their refs.
+    let mut count: rustc_hash::FxHashMap<&str, u32> = Default::default();
+    for u in &corpus.users {
+        *count.entry(u.id.as_str()).or_insert(0) += 1;
+    }
+    let shared: Vec<u32> = (0..corpus.users.len() as u32)
+        .filter(|&u| count.get(corpus.users[u as usize].id.as_str()) > Some(&1))
         .collect();
-    edges.sort_unstable_by(|a, b| {
-        let id = |u: u32| node_ids[u as usize].as_str();
-        id(a.source)
-            .cmp(id(b.source))
-            .then_with(|| id(a.target).cmp(id(b.target)))
-    });
+    drop(count);
+    load::resolve_actors(conn, &mut corpus.users, shared)?;
+    let ids = node_ids(&corpus);
+    // Number the accounts in node id order, so that edges come out sorted.
+    let mut order: Vec<u32> = (0..corpus.users.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]).then(a.cmp(&b)));
+    let mut new_of = vec![0u32; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_of[old as usize] = new as u32;
+    }
+    let mut users: Vec<Option<load::User>> = std::mem::take(&mut corpus.users)
+        .into_iter()
+        .map(Some)
+        .collect();
+    corpus.users = order
+        .iter()
+        .filter_map(|&o| users[o as usize].take())
+        .collect();
+    let node_ids: Vec<String> = order.iter().map(|&o| ids[o as usize].clone()).collect();
+    drop(ids);
+    for m in &mut corpus.msgs {
+        m.user = new_of[m.user as usize];
+    }
     Ok(Coordination {
         params: p.clone(),
         window,
         auto,
         corpus,
         node_ids,
-        edges,
+        edges: Vec::new(),
         load_seconds,
         match_seconds: started.elapsed().as_secs_f64(),
+        catch_up,
     })
+}
+
+impl Coordination {
+    /// Finds the edges and hands each to `out`, in order (source node id,
+    /// then target node id), keeping none of them.
+    pub fn for_each_edge(&self, out: &mut dyn FnMut(Edge)) {
+        let _ = self.edge_blocks::<Vec<Edge>, ()>(&|e| e.to_vec(), &mut |v| {
+            v.into_iter().for_each(&mut *out);
+            Ok(())
+        });
+    }
+
+    /// Finds the edges block by block of source accounts, on all cores, and
+    /// hands `make` of each block's edges to `consume`, in order, on this
+    /// thread, while the pool computes the next blocks. The first error of
+    /// `consume` stops the run and is returned.
+    pub fn edge_blocks<T: Send, E>(
+        &self,
+        make: &(dyn Fn(&[Edge]) -> T + Sync),
+        consume: &mut dyn FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let p = &self.params;
+        let c = &self.corpus;
+        let n_users = c.users.len();
+        // Which key index, if any: co-similar at a threshold above 0 finds
+        // few pairs its own way, in one block.
+        let all = match p.network {
+            Network::CoPost => true,
+            Network::CoSimilar if p.similarity <= 0.0 => true,
+            Network::CoSimilar => {
+                let mut edges = Vec::new();
+                let mut push = |source: u32, target: u32, weight: u32| {
+                    edges.push(Edge {
+                        source,
+                        target,
+                        weight,
+                    })
+                };
+                let mut b = EdgeBuilder::new(n_users, p.min_weight, p.self_loops, &mut push);
+                run_matches(
+                    c,
+                    p.network,
+                    self.window,
+                    p.similarity,
+                    p.min_tokens,
+                    &mut b,
+                );
+                b.finish();
+                return consume(make(&edges));
+            }
+            _ => false,
+        };
+        let idx = networks::KeyIndex::new(c, self.window, all);
+        // Blocks of accounts with about the same number of messages.
+        let threads = rayon::current_num_threads().max(1);
+        let target = (c.msgs.len() / (threads * 128)).max(1);
+        let mut blocks: Vec<std::ops::Range<usize>> = Vec::new();
+        let mut start = 0;
+        while start < n_users {
+            let mut end = start + 1;
+            let mut work = idx.messages_of(start..end);
+            while end < n_users && work < target {
+                work += idx.messages_of(end..end + 1);
+                end += 1;
+            }
+            blocks.push(start..end);
+            start = end;
+        }
+        let compute = |b: &std::ops::Range<usize>| -> T {
+            let mut edges = Vec::new();
+            let mut push = |source: u32, target: u32, weight: u32| {
+                edges.push(Edge {
+                    source,
+                    target,
+                    weight,
+                })
+            };
+            let mut eb = EdgeBuilder::new(n_users, p.min_weight, p.self_loops, &mut push);
+            idx.matches(b.clone(), &mut eb);
+            eb.finish();
+            make(&edges)
+        };
+        let mut ready: Vec<T> = Vec::new();
+        for batch in blocks.chunks(threads * 2) {
+            let mut next: Vec<T> = Vec::new();
+            let mut result = Ok(());
+            rayon::in_place_scope(|s| {
+                s.spawn(|_| {
+                    use rayon::prelude::*;
+                    next = batch.par_iter().map(compute).collect();
+                });
+                for t in ready.drain(..) {
+                    if result.is_ok() {
+                        result = consume(t);
+                    }
+                }
+            });
+            result?;
+            ready = next;
+        }
+        for t in ready {
+            consume(t)?;
+        }
+        Ok(())
+    }
+
+    /// Finds the edges and keeps them in [`Coordination::edges`].
+    fn collect_edges(&mut self) {
+        let started = std::time::Instant::now();
+        let mut edges = Vec::new();
+        self.for_each_edge(&mut |e| edges.push(e));
+        self.edges = edges;
+        self.match_seconds += started.elapsed().as_secs_f64();
+    }
+}
+
+impl Coordination {
+    /// Reads the ref and handle of every account in an edge from the store
+    /// (exports and clusters show them; a bare run does not need them).
+    pub fn resolve_actors(&mut self, conn: &Connection) -> Result<(), CoordError> {
+        let mut used = vec![false; self.corpus.users.len()];
+        for e in &self.edges {
+            used[e.source as usize] = true;
+            used[e.target as usize] = true;
+        }
+        load::resolve_actors(
+            conn,
+            &mut self.corpus.users,
+            (0..used.len() as u32).filter(|&u| used[u as usize]),
+        )
+    }
 }
 
 /// Native ids, or refs where two accounts share a native id.
@@ -378,7 +587,7 @@ fn node_ids(c: &Corpus) -> Vec<String> {
     c.users
         .iter()
         .map(|u| {
-            if count.get(u.id.as_str()).copied().unwrap_or(0) > 1 {
+            if count.get(u.id.as_str()).copied().unwrap_or(0) > 1 && !u.actor_ref.is_empty() {
                 u.actor_ref.clone()
             } else {
                 u.id.clone()

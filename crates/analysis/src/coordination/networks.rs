@@ -9,14 +9,16 @@
 //!
 //! The events (`(key, message)`, sorted by key, then time) are swept one key
 //! at a time with two pointers bounding the window, so each message meets
-//! only the messages of its key inside its window. For each message the
-//! distinct other accounts in that window are found with a stamp array, and
-//! each `(message, account)` pair is reported once to a [`Sink`]. A message
-//! with several keys (several URLs or hashtags) could meet an account
-//! through more than one key; for those messages a set removes repeats.
+//! only the messages of its key inside its window. Then messages are taken
+//! account by account: for each, the distinct other accounts in the windows
+//! of its keys are found with a stamp array, and each `(message, account)`
+//! pair is reported once to a [`Sink`]. [`EdgeBuilder`] turns that stream
+//! into the edges of one source account at a time, in order, with one
+//! counter per account: no map of all edges is ever held, which is what
+//! keeps co-post on a million posts within memory.
 
-use super::load::{Corpus, Msg};
-use rustc_hash::{FxHashMap, FxHashSet};
+use super::load::Corpus;
+use rustc_hash::FxHashMap;
 
 /// Receives each distinct match: message `msg` of account `user` has a
 /// match by account `other` (equal to `user` for a self-loop).
@@ -89,107 +91,234 @@ impl Stamps {
     }
 }
 
-/// Sweeps one group: message indices in ascending order (so by time).
-fn sweep(msgs: &[Msg], g: &[u32], w: f64, stamps: &mut Stamps, sink: &mut dyn Sink) {
-    let t = |i: usize| msgs[g[i] as usize].t;
-    let (mut lo, mut hi) = (0usize, 0usize);
-    for a in 0..g.len() {
-        let ta = t(a);
-        let (low, high) = (ta - w, ta + w);
-        while lo < a && t(lo) < low {
-            lo += 1;
+/// Compressed rows: the items of row `r` are `items[off[r]..off[r + 1]]`.
+struct Csr {
+    off: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Csr {
+    /// Groups `0..n_items` by `row_of(item)`, items ascending within a row.
+    fn build(n_rows: usize, n_items: usize, row_of: impl Fn(usize) -> u32) -> Csr {
+        let mut off = vec![0u32; n_rows + 1];
+        for i in 0..n_items {
+            off[row_of(i) as usize + 1] += 1;
         }
-        hi = hi.max(a);
-        while hi + 1 < g.len() && t(hi + 1) <= high {
-            hi += 1;
+        for r in 0..n_rows {
+            off[r + 1] += off[r];
         }
-        let ma = g[a];
-        let ua = msgs[ma as usize].user;
-        stamps.next();
-        for &mb in &g[lo..=hi] {
-            if mb == ma {
-                continue;
-            }
-            let ub = msgs[mb as usize].user;
-            if stamps.first(ub) {
-                sink.matched(ma, ua, ub);
-            }
+        let mut fill = off.clone();
+        let mut items = vec![0u32; n_items];
+        for i in 0..n_items {
+            let r = row_of(i) as usize;
+            items[fill[r] as usize] = i as u32;
+            fill[r] += 1;
+        }
+        Csr { off, items }
+    }
+
+    fn row(&self, r: usize) -> &[u32] {
+        match (self.off.get(r), self.off.get(r + 1)) {
+            (Some(&a), Some(&b)) => &self.items[a as usize..b as usize],
+            _ => &[],
         }
     }
 }
 
-/// Forwards only the first report of each `(msg, other)` for messages with
-/// several keys.
-struct Dedup<'a> {
-    multi: &'a [bool],
-    seen: FxHashSet<u64>,
-    inner: &'a mut dyn Sink,
+/// A key network's events, indexed for matching account by account: built
+/// once, then shared by the threads that each take a range of accounts.
+///
+/// The events (`(key, message)`, sorted by key, then time) are swept one key
+/// at a time with two pointers, which gives each event the range of events
+/// of its key inside its window. Each event's message and account are copied
+/// into flat arrays, so a window is read front to back.
+pub struct KeyIndex {
+    lo: Vec<u32>,
+    hi: Vec<u32>,
+    ev_msg: Vec<u32>,
+    ev_user: Vec<u32>,
+    /// Message → its events (`None` for co-post: event `i` is message `i`).
+    by_msg: Option<Csr>,
+    /// Account → its messages, in time order.
+    by_user: Csr,
+    n_users: usize,
 }
 
-impl Sink for Dedup<'_> {
-    fn matched(&mut self, msg: u32, user: u32, other: u32) {
-        if self.multi.get(msg as usize).copied().unwrap_or(false)
-            && !self.seen.insert(pair(msg, other))
-        {
-            return;
-        }
-        self.inner.matched(msg, user, other);
-    }
-}
-
-/// All matches of a key network (the corpus's `events`).
-pub fn match_keys(c: &Corpus, w: f64, sink: &mut dyn Sink) {
-    let mut multi = vec![false; c.msgs.len()];
-    let mut count = vec![0u8; c.msgs.len()];
-    let mut any_multi = false;
-    for &(_, m) in &c.events {
-        let k = &mut count[m as usize];
-        *k = k.saturating_add(1);
-        if *k > 1 {
-            multi[m as usize] = true;
-            any_multi = true;
-        }
-    }
-    drop(count);
-    let mut dedup;
-    let sink: &mut dyn Sink = if any_multi {
-        dedup = Dedup {
-            multi: &multi,
-            seen: FxHashSet::default(),
-            inner: sink,
+impl KeyIndex {
+    /// Indexes the corpus's events with window `w` (`all`: co-post, one
+    /// key shared by every message).
+    pub fn new(c: &Corpus, w: f64, all: bool) -> KeyIndex {
+        let n = c.msgs.len();
+        let ne = if all { n } else { c.events.len() };
+        let ev_msg: Vec<u32> = if all {
+            (0..n as u32).collect()
+        } else {
+            c.events.iter().map(|e| e.1).collect()
         };
-        &mut dedup
-    } else {
-        sink
-    };
-    let mut stamps = Stamps::new(c.users.len());
-    let mut group: Vec<u32> = Vec::new();
-    let mut i = 0;
-    while i < c.events.len() {
-        let key = c.events[i].0;
-        group.clear();
-        while i < c.events.len() && c.events[i].0 == key {
-            group.push(c.events[i].1);
-            i += 1;
+        let ev_user: Vec<u32> = ev_msg.iter().map(|&m| c.msgs[m as usize].user).collect();
+        let key_of = |e: usize| if all { 0 } else { c.events[e].0 };
+        let t = |e: usize| c.msgs[ev_msg[e] as usize].t;
+        let mut lo = vec![0u32; ne];
+        let mut hi = vec![0u32; ne];
+        let mut s = 0;
+        while s < ne {
+            let key = key_of(s);
+            let mut end = s + 1;
+            while end < ne && key_of(end) == key {
+                end += 1;
+            }
+            let (mut l, mut h) = (s, s);
+            for a in s..end {
+                let ta = t(a);
+                let (low, high) = (ta - w, ta + w);
+                while l < a && t(l) < low {
+                    l += 1;
+                }
+                h = h.max(a);
+                while h + 1 < end && t(h + 1) <= high {
+                    h += 1;
+                }
+                lo[a] = l as u32;
+                hi[a] = h as u32;
+            }
+            s = end;
         }
-        if group.len() > 1 {
-            sweep(&c.msgs, &group, w, &mut stamps, sink);
+        let by_msg = (!all).then(|| Csr::build(n, ne, |e| c.events[e].1));
+        let by_user = Csr::build(c.users.len(), n, |m| c.msgs[m].user);
+        KeyIndex {
+            lo,
+            hi,
+            ev_msg,
+            ev_user,
+            by_msg,
+            by_user,
+            n_users: c.users.len(),
+        }
+    }
+
+    /// How many messages the accounts `users` wrote (a measure of the work
+    /// of matching them).
+    pub fn messages_of(&self, users: std::ops::Range<usize>) -> usize {
+        let off = &self.by_user.off;
+        match (off.get(users.start), off.get(users.end)) {
+            (Some(&a), Some(&b)) => (b - a) as usize,
+            _ => 0,
+        }
+    }
+
+    /// Every distinct `(message, other account)` match of the accounts in
+    /// `users`, account by account in index order, each account's messages
+    /// in time order. For each message, the accounts in the windows of all
+    /// its keys are collected once each with a stamp array, so a message
+    /// with several keys (URLs, hashtags) counts an account once.
+    pub fn matches(&self, users: std::ops::Range<usize>, sink: &mut dyn Sink) {
+        let mut stamps = Stamps::new(self.n_users);
+        for u in users {
+            for &m in self.by_user.row(u) {
+                stamps.next();
+                let own = [m];
+                let evs: &[u32] = match &self.by_msg {
+                    Some(b) => b.row(m as usize),
+                    None => &own,
+                };
+                for &e in evs {
+                    let (a, b) = (self.lo[e as usize] as usize, self.hi[e as usize] as usize);
+                    for (&mb, &ub) in self.ev_msg[a..=b].iter().zip(&self.ev_user[a..=b]) {
+                        if mb != m && stamps.first(ub) {
+                            sink.matched(m, u as u32, ub);
+                        }
+                    }
+                }
+            }
         }
     }
 }
 
-/// All matches when every message shares one key (co-post).
+/// All matches of a key network (the corpus's `events`), account by
+/// account.
+pub fn match_keys(c: &Corpus, w: f64, sink: &mut dyn Sink) {
+    KeyIndex::new(c, w, false).matches(0..c.users.len(), sink);
+}
+
+/// All matches when every message shares one key (co-post), account by
+/// account.
 pub fn match_all(c: &Corpus, w: f64, sink: &mut dyn Sink) {
-    let all: Vec<u32> = (0..c.msgs.len() as u32).collect();
-    let mut stamps = Stamps::new(c.users.len());
-    sweep(&c.msgs, &all, w, &mut stamps, sink);
+    KeyIndex::new(c, w, true).matches(0..c.users.len(), sink);
+}
+
+/// Turns matches reported account by account (each account's matches in
+/// one run, accounts in any order) into directed edges: for each source
+/// account, its targets in index order with their weights. Needs memory for
+/// one count per account, not per edge.
+pub struct EdgeBuilder<'a> {
+    cur: Option<u32>,
+    counts: Vec<u32>,
+    touched: Vec<u32>,
+    min_weight: u32,
+    self_loops: bool,
+    out: &'a mut dyn FnMut(u32, u32, u32),
+}
+
+impl<'a> EdgeBuilder<'a> {
+    /// A builder for `n_users` accounts that passes `(source, target,
+    /// weight)` of every edge with `weight ≥ min_weight` (and, unless
+    /// `self_loops`, `source ≠ target`) to `out`.
+    pub fn new(
+        n_users: usize,
+        min_weight: u32,
+        self_loops: bool,
+        out: &'a mut dyn FnMut(u32, u32, u32),
+    ) -> EdgeBuilder<'a> {
+        EdgeBuilder {
+            cur: None,
+            counts: vec![0; n_users],
+            touched: Vec::new(),
+            min_weight,
+            self_loops,
+            out,
+        }
+    }
+
+    fn flush(&mut self) {
+        let Some(a) = self.cur else { return };
+        self.touched.sort_unstable();
+        for &b in &self.touched {
+            let w = std::mem::take(&mut self.counts[b as usize]);
+            if w >= self.min_weight && (self.self_loops || a != b) {
+                (self.out)(a, b, w);
+            }
+        }
+        self.touched.clear();
+    }
+
+    /// Emits the last account's edges.
+    pub fn finish(mut self) {
+        self.flush();
+        self.cur = None;
+    }
+}
+
+impl Sink for EdgeBuilder<'_> {
+    fn matched(&mut self, _msg: u32, user: u32, other: u32) {
+        if self.cur != Some(user) {
+            self.flush();
+            self.cur = Some(user);
+        }
+        let Some(k) = self.counts.get_mut(other as usize) else {
+            return;
+        };
+        if *k == 0 {
+            self.touched.push(other);
+        }
+        *k += 1;
+    }
 }
 
 /// Every match found by comparing all pairs of a group: the definition,
 /// for tests.
 #[cfg(test)]
 pub fn brute_force(c: &Corpus, w: f64, all: bool) -> FxHashMap<u64, u32> {
-    let mut seen: FxHashSet<(u32, u32)> = FxHashSet::default();
+    let mut seen: rustc_hash::FxHashSet<(u32, u32)> = Default::default();
     let mut keys_of: Vec<Vec<u32>> = vec![Vec::new(); c.msgs.len()];
     for &(k, m) in &c.events {
         keys_of[m as usize].push(k);
@@ -212,7 +341,7 @@ pub fn brute_force(c: &Corpus, w: f64, all: bool) -> FxHashMap<u64, u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coordination::load::User;
+    use crate::coordination::load::{Msg, User};
     use proptest::prelude::*;
 
     fn corpus(msgs: &[(f64, u32, Vec<u32>)]) -> Corpus {
@@ -221,11 +350,7 @@ mod tests {
         let mut c = Corpus::default();
         let n_users = msgs.iter().map(|m| m.1 + 1).max().unwrap_or(0);
         c.users = (0..n_users)
-            .map(|u| User {
-                id: u.to_string(),
-                actor_ref: format!("x:{u}"),
-                handle: None,
-            })
+            .map(|u| User::new(u.to_string(), i64::from(u)))
             .collect();
         for (new, &old) in order.iter().enumerate() {
             let (t, u, keys) = &msgs[old];

@@ -71,6 +71,9 @@ pub struct Filter {
     pub platforms: Vec<String>,
     /// Drop aggregated edges with fewer interactions than this.
     pub min_weight: u64,
+    /// Only interactions made by these posts (`posts.id`, sorted ascending),
+    /// for example the hits of a search; `None` keeps all.
+    pub posts: Option<Vec<i64>>,
 }
 
 impl Default for Filter {
@@ -81,6 +84,7 @@ impl Default for Filter {
             until: None,
             platforms: Vec::new(),
             min_weight: 1,
+            posts: None,
         }
     }
 }
@@ -175,7 +179,9 @@ fn kind_index(k: InteractionKind) -> u8 {
 /// Loads the graph. With `keep_times`, each edge also gets the list of its
 /// distinct interaction times (for a dynamic GEXF).
 pub fn load(conn: &Connection, f: &Filter, keep_times: bool) -> Result<Graph> {
-    let mut sql = String::from("SELECT i.src_actor, i.dst_actor, i.kind, i.at FROM interactions i");
+    let mut sql = String::from(
+        "SELECT i.src_actor, i.dst_actor, i.kind, i.at, i.post_id FROM interactions i",
+    );
     let mut params: Vec<Value> = Vec::new();
     let mut wh: Vec<String> = Vec::new();
     if !f.platforms.is_empty() {
@@ -220,6 +226,11 @@ pub fn load(conn: &Connection, f: &Filter, keep_times: bool) -> Result<Graph> {
         let Some(kind) = kind else {
             continue; // a kind this version does not know: skip it
         };
+        if let Some(posts) = &f.posts
+            && posts.binary_search(&r.get::<_, i64>(4)?).is_err()
+        {
+            continue;
+        }
         let a = aggs.entry((src, dst, kind_index(kind))).or_default();
         a.weight += 1;
         if let Some(t) = at {

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tarjuman_analysis::coordination::{
-    self, Mode, Network, Params, Window, clusters, export::Format,
+    self, Mode, Network, Params, Window, clusters, export::Format, features::FeatureStore,
 };
 use tarjuman_analysis::graph::time::parse_bound;
 use tarjuman_model::Platform;
@@ -62,12 +62,17 @@ pub struct Args {
     /// gexf or json.
     #[arg(long, default_value = "csv", value_parser = parse_format)]
     pub format: Format,
-    /// Report clusters of coordinated accounts (connected components) with
-    /// members, actions, time span, shared content and a score, instead of
-    /// the edges; with -o the network goes to that file with a cluster
-    /// attribute per node.
+    /// Report clusters of coordinated accounts (communities of the
+    /// coordination graph) with members, actions, time span, shared content
+    /// and a score, instead of the edges; with -o the network goes to that
+    /// file with a cluster attribute per node.
     #[arg(long)]
     pub clusters: bool,
+    /// With --clusters: `communities` (Leiden on the weighted graph: dense
+    /// groups stay apart even when lighter edges join them) or `components`
+    /// (everything joined by any edge).
+    #[arg(long, default_value = "communities", value_name = "HOW", value_parser = parse_grouping)]
+    pub cluster_by: clusters::Grouping,
     /// With --clusters: one JSON object per cluster per line. Without: the
     /// network as JSON (--format json).
     #[arg(long)]
@@ -117,6 +122,11 @@ fn parse_format(s: &str) -> Result<Format, String> {
     Format::parse(s).ok_or_else(|| format!("unknown format {s:?}: csv, graphml, gexf or json"))
 }
 
+fn parse_grouping(s: &str) -> Result<clusters::Grouping, String> {
+    clusters::Grouping::parse(s)
+        .ok_or_else(|| format!("unknown grouping {s:?}: communities or components"))
+}
+
 fn parse_platform(s: &str) -> Result<Platform, String> {
     Platform::parse(s).ok_or_else(|| format!("unknown platform {s:?}"))
 }
@@ -153,8 +163,38 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         since,
         until,
     };
-    let co = coordination::compute(store.conn(), &params)
-        .with_context(|| format!("computing the {} network", a.network.name()))?;
+    let format = if a.json && !a.clusters {
+        Format::Json
+    } else {
+        a.format
+    };
+    // A CSV network is written as its edges are found, never all held: a
+    // hundred million edges fit in little memory.
+    let streaming = !a.clusters && format == Format::Csv;
+    let mut co = match FeatureStore::open(&ctx.data) {
+        Ok(mut features) => if streaming {
+            coordination::prepare_with(store.conn(), &mut features, &params)
+        } else {
+            coordination::compute_with(store.conn(), &mut features, &params)
+        },
+        Err(e) => {
+            // A read-only data folder, say: work from the store alone.
+            eprintln!(
+                "tarjuman: warning: cannot use the coordination features in {} ({e}); reading every post instead",
+                FeatureStore::path_in(&ctx.data).display()
+            );
+            coordination::compute(store.conn(), &params)
+        }
+    }
+    .with_context(|| format!("computing the {} network", a.network.name()))?;
+    if let Some(c) = co.catch_up.as_ref().filter(|c| c.chunks > 0) {
+        tracing::info!(
+            posts = c.posts,
+            rebuilt = c.rebuilt,
+            seconds = c.seconds,
+            "coordination features caught up"
+        );
+    }
     tracing::info!(
         network = a.network.name(),
         messages = co.corpus.msgs.len(),
@@ -165,22 +205,34 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         match_s = co.match_seconds,
         "coordination network"
     );
+    if a.clusters || format != Format::Csv {
+        co.resolve_actors(store.conn())
+            .context("reading the accounts' handles")?;
+    }
     if let Some(est) = &co.auto {
         eprintln!(
             "window: {} s, estimated from {} objects shared twice or more ({} quickest)",
             co.window, est.objects, est.quick_objects
         );
     }
-    let format = if a.json && !a.clusters {
-        Format::Json
-    } else {
-        a.format
-    };
+    if streaming && co.edges.is_empty() {
+        let written = match &a.output {
+            Some(path) => {
+                let mut f = std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                coordination::export::csv_streaming(&co, &mut f)
+                    .with_context(|| format!("writing {}", path.display()))?
+            }
+            None => coordination::export::csv_streaming(&co, &mut std::io::stdout().lock())?,
+        };
+        tracing::info!(edges = written, "coordination network written");
+        return Ok(ExitCode::SUCCESS);
+    }
     if !a.clusters {
         write_graph(&co, format, None, a.output.as_ref())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let cls = clusters::clusters(store.conn(), &co).context("finding clusters")?;
+    let cls = clusters::clusters(store.conn(), &co, a.cluster_by).context("finding clusters")?;
     if a.output.is_some() {
         let member = clusters::membership(&co, &cls);
         write_graph(&co, format, Some(&member), a.output.as_ref())?;
@@ -193,6 +245,24 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         report(&co, &cls)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Keeps the coordination features in step with the store after an ingest,
+/// so that the next `coord` run has nothing to catch up (its cost is part of
+/// the ingest). A failure only warns: the next `coord` run catches up.
+pub fn after_ingest(store: &tarjuman_store::SqliteStore, data: &std::path::Path) {
+    let done = FeatureStore::open(data).and_then(|mut f| f.catch_up(store.conn()));
+    match done {
+        Ok(c) if c.posts > 0 => eprintln!(
+            "coordination features: {} posts in {:.1} s",
+            thousands(c.posts),
+            c.seconds
+        ),
+        Ok(_) => {}
+        Err(e) => eprintln!(
+            "tarjuman: warning: coordination features not updated ({e}); the next coord run catches up"
+        ),
+    }
 }
 
 fn write_graph(
@@ -331,6 +401,11 @@ mod tests {
         assert_eq!(parse_compat("cnt"), Ok(Mode::Cnt));
         assert!(parse_compat("coornet").is_err());
         assert_eq!(parse_format("GEXF"), Ok(Format::Gexf));
+        assert_eq!(
+            parse_grouping("components"),
+            Ok(clusters::Grouping::Components)
+        );
+        assert!(parse_grouping("cliques").is_err());
     }
 
     #[test]

@@ -17,6 +17,7 @@ use tarjuman_store::SqliteStore;
 ///   tarjuman graph export --kinds reply,quote --since 2023-04-01 --min-weight 2 --out replies.gexf
 ///   tarjuman graph export --dynamic --out timeline.gexf          (Gephi's timeline)
 ///   tarjuman graph export --format csv --nodes-out nodes.csv --out edges.csv
+///   tarjuman graph export --query '#غزة -is:repost' --out gaza.gexf   (posts matching a search)
 ///
 /// See docs/GRAPH.md for the attributes and methods.
 #[derive(clap::Args)]
@@ -53,6 +54,11 @@ pub struct FilterArgs {
     /// telegram, facebook, csv, … [default: all].
     #[arg(long, value_delimiter = ',', value_name = "PLATFORMS")]
     pub platform: Vec<String>,
+    /// Keep only interactions made by posts that match this search query
+    /// (the `tarjuman search` language, docs/QUERY.md), e.g. '#غزة
+    /// lang:ar' or '"ceasefire" -is:repost'.
+    #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
+    pub query: Option<String>,
     /// Seed of the community detection (same graph + same seed = same
     /// communities).
     #[arg(long, default_value_t = 42)]
@@ -89,6 +95,7 @@ impl FilterArgs {
                 .filter(|p| !p.is_empty())
                 .collect(),
             min_weight: self.min_weight,
+            posts: None,
         })
     }
 
@@ -109,6 +116,9 @@ impl FilterArgs {
         }
         if !self.platform.is_empty() {
             parts.push(format!("platforms {}", self.platform.join(",")));
+        }
+        if let Some(q) = &self.query {
+            parts.push(format!("posts matching {q}"));
         }
         parts.join("; ")
     }
@@ -177,8 +187,11 @@ pub fn load_network(
     f: &FilterArgs,
     keep_times: bool,
 ) -> anyhow::Result<(graph::Graph, Summary)> {
-    let filter = f.filter()?;
+    let mut filter = f.filter()?;
     let store = open_existing(ctx)?;
+    if let Some(q) = &f.query {
+        filter.posts = Some(matching_posts(ctx, &store, q)?);
+    }
     let mut g = graph::build::load(store.conn(), &filter, keep_times)?;
     let wl = ctx.data.join("tarjuman.toml");
     let sides =
@@ -194,6 +207,34 @@ pub fn load_network(
     };
     let summary = graph::analyze(&mut g, &opts)?;
     Ok((g, summary))
+}
+
+/// The ids of the posts matching a search query, sorted, through the
+/// search index (caught up with the store first if it is behind).
+fn matching_posts(ctx: &Ctx, store: &SqliteStore, q: &str) -> anyhow::Result<Vec<i64>> {
+    let query = tarjuman_search::Query::parse(q).map_err(|e| anyhow::anyhow!("--query: {e}"))?;
+    let mut index =
+        tarjuman_search::SearchIndex::open(&ctx.data).context("opening the search index")?;
+    if let tarjuman_search::Freshness::Busy = index
+        .ensure_fresh(store)
+        .context("updating the search index")?
+    {
+        eprintln!(
+            "tarjuman: warning: another process is updating the search index; the newest posts may be missing"
+        );
+    }
+    let resolver = tarjuman_search::StoreResolver::new(store.conn());
+    let hits = index
+        .search(&query, &resolver, tarjuman_search::Sort::Time, 0)
+        .context("--query")?;
+    let mut ids: Vec<i64> = hits.hits.iter().map(|h| h.post_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    eprintln!(
+        "graph: {} posts match {q}",
+        crate::output::thousands(ids.len() as u64)
+    );
+    Ok(ids)
 }
 
 fn create(path: &Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {

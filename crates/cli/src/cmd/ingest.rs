@@ -66,8 +66,10 @@ pub struct Args {
     /// with --json its summary is a second JSON line).
     #[arg(long)]
     pub detect: bool,
-    /// Leave the search index as it is; `tarjuman search` brings it up to
-    /// date on first use (or run `tarjuman reindex`). For large batch loads.
+    /// Leave the derived indexes as they are: the search index and the
+    /// coordination features. `tarjuman search` and `tarjuman coord` bring
+    /// them up to date on first use (or run `tarjuman reindex`). For large
+    /// batch loads.
     #[arg(long)]
     pub no_index: bool,
 }
@@ -257,6 +259,8 @@ pub fn run(a: Args, ctx: &Ctx) -> anyhow::Result<ExitCode> {
     // Keep the search index in step with the store (issue 3).
     if !a.no_index {
         super::search::after_ingest(&store, &ctx.data);
+        // And the coordination features (issue 4).
+        super::coord::after_ingest(&store, &ctx.data);
     }
     drop(store);
     if a.detect {

@@ -243,6 +243,27 @@ fn csv_contract() {
         out,
         "source,target,weight\nuid0,uid1,2\nuid4,uid5,2\nuid5,uid4,2\n"
     );
+    // Ingest built the coordination features; without them (a folder that
+    // cannot hold them) the run reads every post instead, same result.
+    let features = tj.data().join("coord");
+    assert!(features.join("features.db").is_file());
+    std::fs::remove_dir_all(&features).expect("remove DATA/coord");
+    std::fs::write(&features, b"not a folder").expect("write");
+    let o = tj.run(&[
+        "coord",
+        "--type",
+        "co-retweet",
+        "--window",
+        "60",
+        "--min-weight",
+        "2",
+    ]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot use the coordination features"));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "source,target,weight\nuid0,uid1,2\nuid4,uid5,2\nuid5,uid4,2\n"
+    );
 }
 
 /// `--window auto` on the toolkit's test input, worked by hand (CooRnet's

@@ -747,3 +747,75 @@ fn errors_are_clear() {
         "no interactions match"
     );
 }
+
+/// `graph export --query`: only interactions made by posts that match the
+/// search. The matching posts come from `tarjuman search` (the query
+/// language is the search crate's); the interactions they made, from SQL
+/// over the documented tables.
+#[test]
+fn query_restricts_the_network_to_matching_posts() {
+    let Some(tj) = both_families() else { return };
+    let edges = |args: &[&str]| {
+        let mut a = vec!["graph", "export", "--format", "csv"];
+        a.extend_from_slice(args);
+        csv_edges(&ok(&tj, &a))
+    };
+    let all = edges(&[]);
+    // The hashtag used by most posts that made an interaction.
+    let tag = tj.sql(
+        "SELECT lower(h.tag) FROM hashtags h WHERE h.post_id IN (SELECT post_id FROM interactions)
+         GROUP BY lower(h.tag) ORDER BY count(DISTINCT h.post_id) DESC, 1 LIMIT 1",
+    );
+    let q = format!("#{}", tag[0]);
+    let hits: Vec<String> = ok(&tj, &["search", &q, "--json", "--limit", "0"])
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("JSON line")["ref"]
+                .as_str()
+                .expect("ref")
+                .to_string()
+        })
+        .collect();
+    assert!(hits.len() > 1, "{q}: {hits:?}");
+    let list = hits
+        .iter()
+        .map(|r| format!("'{}'", r.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(",");
+    let expected: BTreeMap<(String, String, String), u64> = tj
+        .sql(&format!(
+            "SELECT s.ref || ' ' || d.ref || ' ' || i.kind || ' ' || count(*)
+             FROM interactions i JOIN posts p ON p.id = i.post_id
+             JOIN actors s ON s.id = i.src_actor JOIN actors d ON d.id = i.dst_actor
+             WHERE p.ref IN ({list}) GROUP BY i.src_actor, i.dst_actor, i.kind"
+        ))
+        .iter()
+        .map(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            (
+                (f[0].into(), f[1].into(), f[2].into()),
+                f[3].parse().unwrap(),
+            )
+        })
+        .collect();
+    let got = edges(&["--query", &q]);
+    assert!(!got.is_empty());
+    assert!(got.len() < all.len(), "the query must narrow the network");
+    assert_eq!(got, expected);
+    // With the other filters.
+    let replies = edges(&["--query", &q, "--kinds", "reply"]);
+    assert!(replies.keys().all(|k| k.2 == "reply"));
+    assert_eq!(
+        replies,
+        expected
+            .iter()
+            .filter(|(k, _)| k.2 == "reply")
+            .map(|(k, v)| (k.clone(), *v))
+            .collect()
+    );
+    // No match: an empty network; a bad query: a clear error.
+    assert!(edges(&["--query", "zzzqqqxxnothing"]).is_empty());
+    let o = tj.run(&["graph", "export", "--query", "\"unclosed"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--query"));
+}
