@@ -8,8 +8,9 @@
 # same file through twarc-csv (PyPI, in its own virtualenv) and the ratio,
 # and re-ingest times (skipped by sha256, and forced through every record).
 # The store is written with `ingest --no-index`, and the search index (issue
-# 3, derived data) is then built by `tarjuman reindex`; both times are
-# printed, and the end-to-end figures include the index.
+# 3, derived data) is then built by `tarjuman reindex`, and the coordination
+# features (issue 4) by a first `coord` run; all are timed, and the
+# end-to-end figures include both.
 # Every run checks its result: the store must hold exactly POSTS primary
 # tweets, and twarc-csv's CSV must have POSTS rows.
 set -euo pipefail
@@ -60,6 +61,8 @@ echo "== tarjuman ingest ($((SIZE / 1048576)) MiB, $POSTS tweets + includes)"
 read -r T_ING RSS_ING < <(timed ingest "$BIN" --data "$DATA" ingest --no-index --json "$FILE")
 echo "== search index of the new store (tarjuman reindex)"
 read -r T_IDX RSS_IDX < <(timed reindex "$BIN" --data "$DATA" reindex)
+echo "== coordination features of the new store (caught up by a co-reply run)"
+read -r T_FEAT RSS_FEAT < <(timed features "$BIN" --data "$DATA" coord --type co-reply --window 60 --min-weight 2 --format csv)
 PRIMARY=$(python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('select count(*) from posts where embedded=0').fetchone()[0])" "$DATA/tarjuman.db")
 STORED=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['new_posts'])" "$OUT/ingest.out")
 [ "$PRIMARY" = "$POSTS" ] || { echo "FAIL: store holds $PRIMARY primary tweets, expected $POSTS"; exit 1; }
@@ -79,12 +82,12 @@ read -r T_CSV RSS_CSV < <(cd "$OUT" && BEARER_TOKEN=offline timed twarc_csv "$VE
 ROWS=$(python3 -c "import csv,sys; csv.field_size_limit(1<<30); print(sum(1 for _ in csv.reader(open(sys.argv[1], newline='', encoding='utf-8'))) - 1)" "$OUT/twarc.csv")
 [ "$ROWS" = "$POSTS" ] || { echo "FAIL: twarc-csv wrote $ROWS rows, expected $POSTS"; exit 1; }
 
-python3 - "$POSTS" "$STORED" "$T_ING" "$RSS_ING" "$T_IDX" "$RSS_IDX" "$T_SKIP" "$T_FORCE" "$RSS_FORCE" "$T_CSV" "$RSS_CSV" "$OUT/ingest.out" <<'PY'
+python3 - "$POSTS" "$STORED" "$T_ING" "$RSS_ING" "$T_IDX" "$RSS_IDX" "$T_SKIP" "$T_FORCE" "$RSS_FORCE" "$T_CSV" "$RSS_CSV" "$T_FEAT" "$RSS_FEAT" "$OUT/ingest.out" <<'PY'
 import json, sys
 posts, stored = int(sys.argv[1]), int(sys.argv[2])
-t_ing, rss_ing, t_idx, rss_idx, t_skip, t_force, rss_force, t_csv, rss_csv = map(float, sys.argv[3:12])
-d = json.load(open(sys.argv[12]))["details"][0]
-t_all = t_ing + t_idx
+t_ing, rss_ing, t_idx, rss_idx, t_skip, t_force, rss_force, t_csv, rss_csv, t_feat, rss_feat = map(float, sys.argv[3:14])
+d = json.load(open(sys.argv[14]))["details"][0]
+t_all = t_ing + t_idx + t_feat
 print()
 print(f"{'run':<36}{'seconds':>10}{'posts/s':>12}{'peak RSS':>12}")
 print(f"{'tarjuman ingest (store)':<36}{t_ing:>10.2f}{stored / t_ing:>12,.0f}{rss_ing / 1024:>9,.0f} MB")
@@ -92,14 +95,15 @@ print(f"{'  of which writer busy':<36}{d['write_seconds']:>10.2f}")
 rb = d.get('index_rebuild_seconds')
 print(f"{'  of which index rebuild (bulk load)':<36}{(rb if rb is not None else 0):>10.2f}")
 print(f"{'tarjuman reindex (search index)':<36}{t_idx:>10.2f}{stored / t_idx:>12,.0f}{rss_idx / 1024:>9,.0f} MB")
-print(f"{'store + search index':<36}{t_all:>10.2f}{stored / t_all:>12,.0f}")
+print(f"{'coordination features (+ co-reply)':<36}{t_feat:>10.2f}{stored / t_feat:>12,.0f}{rss_feat / 1024:>9,.0f} MB")
+print(f"{'store + derived (plain ingest)':<36}{t_all:>10.2f}{stored / t_all:>12,.0f}")
 print(f"{'tarjuman re-ingest (sha256 skip)':<36}{t_skip:>10.2f}{'':>12}")
 print(f"{'tarjuman re-ingest --force':<36}{t_force:>10.2f}{stored / t_force:>12,.0f}{rss_force / 1024:>9,.0f} MB")
 print(f"{'twarc-csv (flatten only)':<36}{t_csv:>10.2f}{posts / t_csv:>12,.0f}{rss_csv / 1024:>9,.0f} MB")
 print()
 print(f"posts stored (tweets + referenced tweets): {stored:,}; primary tweets: {posts:,}; records read: {d['records_read']:,}, of which unchanged repeats skipped: {d['repeats']:,}")
-print(f"ingest speed into the store: {stored / t_ing:,.0f} posts/s   (target >= 50,000); with the search index: {stored / t_all:,.0f} posts/s")
-print(f"ratio twarc-csv / tarjuman ingest: {t_csv / t_ing:.1f}x   (target >= 10x); with the search index: {t_csv / t_all:.1f}x")
-print(f"peak memory: {max(rss_ing, rss_idx) / 1024:,.0f} MB   (target <= 1,024)")
+print(f"ingest speed into the store: {stored / t_ing:,.0f} posts/s   (target >= 50,000); with the search index and coordination features: {stored / t_all:,.0f} posts/s")
+print(f"ratio twarc-csv / tarjuman ingest: {t_csv / t_ing:.1f}x   (target >= 10x); with the search index and coordination features: {t_csv / t_all:.1f}x")
+print(f"peak memory: {max(rss_ing, rss_idx, rss_feat) / 1024:,.0f} MB   (target <= 1,024)")
 print(f"forced re-ingest vs first ingest: {t_ing / t_force:.2f}x faster (target >= 2x); sha256 skip: {t_ing / t_skip:.0f}x")
 PY
