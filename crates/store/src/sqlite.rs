@@ -36,8 +36,11 @@ pub struct SqliteStore {
     actors: HashMap<String, CachedActor>,
     /// The scope each open capture is currently writing under.
     current_scope: HashMap<CaptureId, Option<i64>>,
-    /// Whether secondary indexes are suspended (see [`Store::begin_bulk`]).
-    bulk: bool,
+    /// The store's folder.
+    dir: std::path::PathBuf,
+    /// While secondary indexes are suspended (see [`Store::begin_bulk`]):
+    /// the locked `bulk.lock`.
+    bulk: Option<std::fs::File>,
 }
 
 /// Secondary indexes a bulk load suspends: none is read by the write path
@@ -58,15 +61,57 @@ const BULK_INDEXES: &[&str] = &[
 /// Input smaller than this is always written with every index maintained.
 const BULK_MIN_BYTES: u64 = 32 << 20;
 
-/// Recreates the indexes a bulk load suspended, if any (after a crash, or at
-/// the end of the load). Idempotent.
-fn restore_indexes(conn: &mut Connection) -> Result<()> {
+/// The file a bulk load holds locked while its indexes are suspended, so
+/// that another process opening the store can tell a live load from one a
+/// crash left behind.
+fn bulk_lock_path(dir: &Path) -> std::path::PathBuf {
+    dir.join("bulk.lock")
+}
+
+/// Takes the bulk-load lock without waiting; `None` when another process
+/// holds it.
+fn try_bulk_lock(dir: &Path) -> Result<Option<std::fs::File>> {
+    let path = bulk_lock_path(dir);
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| StoreError::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+    match f.try_lock() {
+        Ok(()) => Ok(Some(f)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Io {
+            path: path.display().to_string(),
+            source: e,
+        }),
+    }
+}
+
+/// Whether a bulk load has indexes suspended (read without a write lock).
+fn has_suspended_indexes(conn: &Connection) -> Result<bool> {
     let has_meta: bool = conn.query_row(
         "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
         [],
         |r| r.get(0),
     )?;
     if !has_meta {
+        return Ok(false);
+    }
+    Ok(conn.query_row(
+        "SELECT count(*) > 0 FROM meta WHERE key = 'suspended_indexes'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Recreates the indexes a bulk load suspended, if any (at the end of the
+/// load, or after a crash). Idempotent.
+fn restore_indexes(conn: &mut Connection) -> Result<()> {
+    if !has_suspended_indexes(conn)? {
         return Ok(());
     }
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -226,9 +271,13 @@ impl SqliteStore {
         conn.pragma_update(None, "threads", cores.min(4) as i64)?;
         // Every statement of the write path stays prepared (the default cache holds 16).
         conn.set_prepared_statement_cache_capacity(128);
-        // Before migrating: a migration may change an index a bulk load
-        // suspended.
-        restore_indexes(&mut conn)?;
+        // Indexes a crashed bulk load left suspended (a live load holds the
+        // lock), restored before migrating: a migration may change them.
+        if has_suspended_indexes(&conn)?
+            && let Some(_lock) = try_bulk_lock(dir)?
+        {
+            restore_indexes(&mut conn)?;
+        }
         migrate(&mut conn)?;
         let seq: i64 = conn
             .query_row("SELECT value FROM meta WHERE key = 'seq'", [], |r| {
@@ -245,7 +294,8 @@ impl SqliteStore {
             seq,
             actors: HashMap::new(),
             current_scope: HashMap::new(),
-            bulk: false,
+            dir: dir.to_path_buf(),
+            bulk: None,
         })
     }
 
@@ -965,7 +1015,7 @@ impl Store for SqliteStore {
     }
 
     fn begin_bulk(&mut self, input_bytes: u64) -> Result<bool> {
-        if self.bulk {
+        if self.bulk.is_some() {
             return Ok(true);
         }
         let db_bytes: i64 = self.conn.query_row(
@@ -976,10 +1026,14 @@ impl Store for SqliteStore {
         if input_bytes < BULK_MIN_BYTES || input_bytes < db_bytes.max(0) as u64 {
             return Ok(false);
         }
+        // Another process is bulk loading into this store: keep every index.
+        let Some(lock) = try_bulk_lock(&self.dir)? else {
+            return Ok(false);
+        };
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        // Another process is bulk loading into this store: leave its list.
+        // Left by a crashed load that nothing restored yet: leave its list.
         let busy: bool = tx.query_row(
             "SELECT count(*) > 0 FROM meta WHERE key = 'suspended_indexes'",
             [],
@@ -1010,14 +1064,15 @@ impl Store for SqliteStore {
             [json],
         )?;
         tx.commit()?;
-        self.bulk = true;
+        self.bulk = Some(lock);
         Ok(true)
     }
 
     fn end_bulk(&mut self) -> Result<()> {
-        if self.bulk {
+        if self.bulk.is_some() {
             restore_indexes(&mut self.conn)?;
-            self.bulk = false;
+            // Dropping the file releases the lock.
+            self.bulk = None;
         }
         Ok(())
     }
@@ -1331,6 +1386,10 @@ mod tests {
         let mut other = SqliteStore::open(d.path()).unwrap();
         assert!(s.begin_bulk(1 << 30).unwrap());
         assert!(!other.begin_bulk(1 << 30).unwrap());
+        // Opening the store meanwhile leaves the live load alone.
+        let reader = SqliteStore::open(d.path()).unwrap();
+        assert_eq!(index_names(&reader).len(), all.len() - BULK_INDEXES.len());
+        drop(reader);
         other.end_bulk().unwrap();
         s.end_bulk().unwrap();
         assert_eq!(index_names(&s), all);
