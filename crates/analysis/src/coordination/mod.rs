@@ -447,6 +447,23 @@ fn prepare(
     })
 }
 
+/// The edges an [`EdgeBuilder`] keeps (by `p`'s minimum weight and
+/// self-loop rule) from the matches `find` reports to it.
+fn collect_edges(n_users: usize, p: &Params, find: impl FnOnce(&mut EdgeBuilder<'_>)) -> Vec<Edge> {
+    let mut edges = Vec::new();
+    let mut push = |source: u32, target: u32, weight: u32| {
+        edges.push(Edge {
+            source,
+            target,
+            weight,
+        })
+    };
+    let mut b = EdgeBuilder::new(n_users, p.min_weight, p.self_loops, &mut push);
+    find(&mut b);
+    b.finish();
+    edges
+}
+
 impl Coordination {
     /// Finds the edges and hands each to `out`, in order (source node id,
     /// then target node id), keeping none of them.
@@ -475,24 +492,9 @@ impl Coordination {
             Network::CoPost => true,
             Network::CoSimilar if p.similarity <= 0.0 => true,
             Network::CoSimilar => {
-                let mut edges = Vec::new();
-                let mut push = |source: u32, target: u32, weight: u32| {
-                    edges.push(Edge {
-                        source,
-                        target,
-                        weight,
-                    })
-                };
-                let mut b = EdgeBuilder::new(n_users, p.min_weight, p.self_loops, &mut push);
-                run_matches(
-                    c,
-                    p.network,
-                    self.window,
-                    p.similarity,
-                    p.min_tokens,
-                    &mut b,
-                );
-                b.finish();
+                let edges = collect_edges(n_users, p, |b| {
+                    run_matches(c, p.network, self.window, p.similarity, p.min_tokens, b)
+                });
                 return consume(make(&edges));
             }
             _ => false,
@@ -514,18 +516,7 @@ impl Coordination {
             start = end;
         }
         let compute = |b: &std::ops::Range<usize>| -> T {
-            let mut edges = Vec::new();
-            let mut push = |source: u32, target: u32, weight: u32| {
-                edges.push(Edge {
-                    source,
-                    target,
-                    weight,
-                })
-            };
-            let mut eb = EdgeBuilder::new(n_users, p.min_weight, p.self_loops, &mut push);
-            idx.matches(b.clone(), &mut eb);
-            eb.finish();
-            make(&edges)
+            make(&collect_edges(n_users, p, |eb| idx.matches(b.clone(), eb)))
         };
         let mut ready: Vec<T> = Vec::new();
         for batch in blocks.chunks(threads * 2) {
