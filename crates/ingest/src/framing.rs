@@ -191,7 +191,6 @@ pub fn read_capped_line<R: BufRead + ?Sized>(
     Ok(LineRead::Line)
 }
 
-
 /// One JSON value found by [`json_values`].
 pub struct Frame<'a> {
     /// 1-based line the value starts on.

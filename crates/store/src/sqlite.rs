@@ -6,8 +6,8 @@
 //! in order under `PRAGMA user_version` in one exclusive transaction.
 
 use crate::{
-    Batch, BatchOutcome, CaptureId, CaptureInfo, CaptureStart, FinishOutcome, Result, Stats, Store,
-    StoreError, TopActor, TopTag, canonical_url, url_domain,
+    Batch, BatchOutcome, CaptureId, CaptureInfo, CaptureStart, FinishOutcome, RawBlock, RawSlice,
+    Result, Stats, Store, StoreError, TopActor, TopTag, canonical_url, url_domain,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/migrations/0001_init.sql"),
     include_str!("sqlite/migrations/0002_events.sql"),
     include_str!("sqlite/migrations/0003_detect_counts.sql"),
+    include_str!("sqlite/migrations/0004_raw_blocks.sql"),
 ];
 
 /// Most actors kept in the in-memory actor cache before it is cleared.
@@ -41,6 +42,46 @@ pub struct SqliteStore {
     /// While secondary indexes are suspended (see [`Store::begin_bulk`]):
     /// the locked `bulk.lock`.
     bulk: Option<std::fs::File>,
+    /// The raw blocks of the batch being written.
+    blocks: BlockIds,
+}
+
+/// The `raw_blocks` ids given to the blocks of the batch being written.
+/// A block is stored only if a version it holds is stored, and gets its id
+/// when the first one is.
+#[derive(Default)]
+struct BlockIds {
+    /// The next free `raw_blocks.id`.
+    next: i64,
+    /// Per block of the batch: its id once given, and the byte ranges of the
+    /// versions stored from it.
+    used: Vec<(Option<i64>, Vec<(usize, usize)>)>,
+    /// Blocks of the batch before this one are written.
+    flushed: usize,
+}
+
+impl BlockIds {
+    /// A batch of `blocks` blocks begins (inside its transaction).
+    fn start(&mut self, conn: &Connection, blocks: usize) -> Result<()> {
+        self.next = conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM raw_blocks", [], |r| {
+            r.get(0)
+        })?;
+        self.used.clear();
+        self.used.resize_with(blocks, Default::default);
+        self.flushed = 0;
+        Ok(())
+    }
+
+    /// The id of the block holding `s`, which is stored (`None` if the
+    /// batch has no such block).
+    fn take(&mut self, s: RawSlice) -> Option<i64> {
+        let (id, used) = self.used.get_mut(s.block)?;
+        used.push((s.offset, s.len));
+        Some(*id.get_or_insert_with(|| {
+            self.next += 1;
+            self.next - 1
+        }))
+    }
 }
 
 /// Secondary indexes a bulk load suspends: none is read by the write path
@@ -300,6 +341,7 @@ impl SqliteStore {
             current_scope: HashMap::new(),
             dir: dir.to_path_buf(),
             bulk: None,
+            blocks: BlockIds::default(),
         })
     }
 
@@ -423,7 +465,7 @@ impl SqliteStore {
         &mut self,
         cap: CaptureId,
         p: &PostRecord,
-        pre: Option<&[u8]>,
+        pre: Option<RawSlice>,
         out: &mut BatchOutcome,
     ) -> Result<()> {
         let author = self.actor_id(&p.author, cap, out)?;
@@ -578,7 +620,55 @@ impl SqliteStore {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Writes the blocks of the batch that end at or before record `done`
+    /// and hold a stored version: as compressed on the decoder's thread when
+    /// every record in them was stored, else recompressed with the bytes of
+    /// the records not stored zeroed (a re-ingest keeps no copy of what the
+    /// store already has; zeros cost almost nothing compressed).
+    fn flush_blocks(&mut self, blocks: &[RawBlock], done: usize) -> Result<()> {
+        while let Some(b) = blocks.get(self.blocks.flushed) {
+            if b.end > done {
+                break;
+            }
+            let i = self.blocks.flushed;
+            self.blocks.flushed += 1;
+            let Some((Some(id), used)) = self.blocks.used.get_mut(i).map(std::mem::take) else {
+                continue;
+            };
+            let kept: usize = used.iter().map(|r| r.1).sum();
+            let partial;
+            let zstd = if kept >= b.len {
+                &b.zstd
+            } else {
+                let mut all = Vec::new();
+                if !crate::raw::unzstd(&mut None, &b.zstd, &mut all) || all.len() != b.len {
+                    return Err(StoreError::Conflict(format!(
+                        "raw block {i} of the batch does not decompress to its {} bytes",
+                        b.len
+                    )));
+                }
+                let mut part = vec![0u8; all.len()];
+                for (off, len) in used {
+                    if let (Some(dst), Some(src)) =
+                        (part.get_mut(off..off + len), all.get(off..off + len))
+                    {
+                        dst.copy_from_slice(src);
+                    }
+                }
+                partial = match &mut self.zstd {
+                    Some(z) => z.compress(&part),
+                    None => zstd::bulk::compress(&part, 1),
+                }
+                .map_err(|e| StoreError::Conflict(format!("cannot compress a raw block: {e}")))?;
+                &partial
+            };
+            self.conn
+                .prepare_cached("INSERT INTO raw_blocks (id, zstd) VALUES (?1, ?2)")?
+                .execute(params![id, zstd])?;
+        }
+        Ok(())
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn insert_version(
         &mut self,
@@ -586,16 +676,20 @@ impl SqliteStore {
         v: i64,
         seq: i64,
         p: &PostRecord,
-        pre: Option<&[u8]>,
+        pre: Option<RawSlice>,
         th: i64,
         mh: i64,
         cap: CaptureId,
     ) -> Result<()> {
-        let raw = match (pre, &mut self.zstd, p.raw.is_empty()) {
-            (Some(c), _, _) => Some(c.to_vec()),
-            (None, _, true) => None,
+        let block = pre.and_then(|s| self.blocks.take(s));
+        let raw = match (block, &mut self.zstd, p.raw.is_empty()) {
+            (Some(_), _, _) | (None, _, true) => None,
             (None, Some(z), false) => z.compress(&p.raw).ok(),
             (None, None, false) => zstd::bulk::compress(&p.raw, 1).ok(),
+        };
+        let (raw_block, raw_offset, raw_len) = match (block, pre) {
+            (Some(id), Some(s)) => (Some(id), Some(s.offset as i64), Some(s.len as i64)),
+            _ => (None, None, None),
         };
         let media = if p.media.is_empty() {
             None
@@ -604,10 +698,13 @@ impl SqliteStore {
         };
         self.conn
             .prepare_cached(
-                "INSERT OR IGNORE INTO post_versions (post_id, version, seq, text, text_hash, media_hash, media, capture_id, edited_at, raw_zstd)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT OR IGNORE INTO post_versions (post_id, version, seq, text, text_hash, media_hash, media, capture_id, edited_at,
+                 raw_zstd, raw_block, raw_offset, raw_len)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?
-            .execute(params![id, v, seq, p.text, th, mh, media, cap, p.edited_at, raw])?;
+            .execute(params![
+                id, v, seq, p.text, th, mh, media, cap, p.edited_at, raw, raw_block, raw_offset, raw_len
+            ])?;
         Ok(())
     }
 
@@ -968,10 +1065,11 @@ impl Store for SqliteStore {
         let mut out = BatchOutcome::default();
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         let res = (|| -> Result<()> {
+            self.blocks.start(&self.conn, batch.raw_blocks.len())?;
             for (i, (_, r)) in batch.records.iter().enumerate() {
                 match r {
                     Record::Post(p) => {
-                        let pre = batch.raw_zstd.get(i).and_then(|c| c.as_deref());
+                        let pre = batch.raw_at.get(i).copied().flatten();
                         self.write_post(cap, p, pre, &mut out)?
                     }
                     Record::Actor(a) => {
@@ -980,7 +1078,9 @@ impl Store for SqliteStore {
                     Record::Gone(g) => self.write_gone(cap, g, &mut out)?,
                     Record::Scope(s) => self.set_scope(cap, s)?,
                 }
+                self.flush_blocks(&batch.raw_blocks, i + 1)?;
             }
+            self.flush_blocks(&batch.raw_blocks, usize::MAX)?;
             for p in &batch.problems {
                 let n = self
                     .conn
@@ -1234,6 +1334,113 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v as usize, MIGRATIONS.len());
+    }
+
+    /// A batch whose posts' raw records are in one block, as ingest sends them.
+    fn blocked(posts: &[(&str, &str)]) -> Batch {
+        let mut b = Batch::default();
+        let mut plain = Vec::new();
+        for (id, text) in posts {
+            let raw = format!(r#"{{"id":"{id}","text":"{text}"}}"#);
+            b.raw_at.push(Some(RawSlice {
+                block: 0,
+                offset: plain.len(),
+                len: raw.len(),
+            }));
+            plain.extend_from_slice(raw.as_bytes());
+            b.records.push((1, post(id, text)));
+        }
+        b.raw_blocks.push(RawBlock {
+            zstd: zstd::bulk::compress(&plain, 1).unwrap(),
+            len: plain.len(),
+            end: posts.len(),
+        });
+        b
+    }
+
+    fn raw_of(s: &SqliteStore, id: &str, version: i64) -> (Option<String>, crate::RawLoc) {
+        let loc = s
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {} FROM post_versions v JOIN posts p ON p.id = v.post_id WHERE p.ref = ?1 AND v.version = ?2",
+                    crate::RAW_COLUMNS
+                ),
+                params![format!("x:{id}"), version],
+                |r| crate::RawLoc::from_row(r, 0),
+            )
+            .unwrap();
+        let mut reader = crate::RawReader::new();
+        let raw = reader.read(&s.conn, &loc).unwrap();
+        (raw.map(|b| String::from_utf8(b.to_vec()).unwrap()), loc)
+    }
+
+    #[test]
+    fn raw_blocks_keep_only_what_is_stored() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = SqliteStore::open(d.path()).unwrap();
+        let c1 = cap(&mut s, "a");
+        s.write_batch(c1, "a", &blocked(&[("1", "one"), ("2", "two")]))
+            .unwrap();
+        assert_eq!(raw_of(&s, "1", 1).0.unwrap(), r#"{"id":"1","text":"one"}"#);
+        assert_eq!(raw_of(&s, "2", 1).0.unwrap(), r#"{"id":"2","text":"two"}"#);
+        // Nothing new: no block is stored.
+        let c2 = cap(&mut s, "b");
+        s.write_batch(c2, "b", &blocked(&[("1", "one"), ("2", "two")]))
+            .unwrap();
+        let blocks = |s: &SqliteStore| -> i64 {
+            s.conn
+                .query_row("SELECT count(*) FROM raw_blocks", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(blocks(&s), 1);
+        // One edit and one new post among a known one: the block is stored
+        // with the known post's bytes zeroed, and both read back.
+        let c3 = cap(&mut s, "c");
+        let out = s
+            .write_batch(
+                c3,
+                "c",
+                &blocked(&[("1", "one"), ("2", "TWO"), ("3", "three")]),
+            )
+            .unwrap();
+        assert_eq!((out.new_posts, out.new_versions), (1, 1));
+        assert_eq!(blocks(&s), 2);
+        assert_eq!(raw_of(&s, "2", 2).0.unwrap(), r#"{"id":"2","text":"TWO"}"#);
+        assert_eq!(
+            raw_of(&s, "3", 1).0.unwrap(),
+            r#"{"id":"3","text":"three"}"#
+        );
+        assert_eq!(raw_of(&s, "1", 1).0.unwrap(), r#"{"id":"1","text":"one"}"#);
+        let crate::RawLoc::Block { id, .. } = raw_of(&s, "3", 1).1 else {
+            panic!("not in a block")
+        };
+        let z: Vec<u8> = s
+            .conn
+            .query_row("SELECT zstd FROM raw_blocks WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let plain = zstd::decode_all(&z[..]).unwrap();
+        let first = r#"{"id":"1","text":"one"}"#.len();
+        assert!(plain[..first].iter().all(|&b| b == 0));
+        assert!(!plain[first..].contains(&0));
+        // A record without a block slice keeps its own frame.
+        let mut p = PostRecord::new(
+            Platform::X,
+            "x:4".into(),
+            "4".into(),
+            ActorRecord::bare("x:100"),
+        );
+        p.raw = br#"{"id":"4"}"#.to_vec();
+        let b = Batch {
+            records: vec![(1, Record::Post(Box::new(p)))],
+            ..Batch::default()
+        };
+        s.write_batch(c3, "c", &b).unwrap();
+        let (raw, loc) = raw_of(&s, "4", 1);
+        assert!(matches!(loc, crate::RawLoc::Own(_)));
+        assert_eq!(raw.unwrap(), r#"{"id":"4"}"#);
     }
 
     #[test]

@@ -63,35 +63,6 @@ struct UrlRaw {
 /// Milliseconds between the Unix epoch and the Twitter snowflake epoch.
 const SNOWFLAKE_EPOCH_MS: u64 = 1_288_834_974_657;
 
-/// Decompresses raw records, reusing one zstd context and one buffer.
-struct Unzstd {
-    ctx: Option<zstd::bulk::Decompressor<'static>>,
-    buf: Vec<u8>,
-}
-
-impl Unzstd {
-    fn new() -> Unzstd {
-        Unzstd {
-            ctx: zstd::bulk::Decompressor::new().ok(),
-            buf: Vec::new(),
-        }
-    }
-
-    fn run(&mut self, blob: &[u8]) -> Option<&[u8]> {
-        // The store's bulk compressor records the content size.
-        let size = zstd::zstd_safe::get_frame_content_size(blob).ok().flatten();
-        match (&mut self.ctx, size) {
-            (Some(d), Some(n)) if n <= 64 << 20 => {
-                self.buf.clear();
-                self.buf.reserve(n as usize);
-                d.decompress_to_buffer(blob, &mut self.buf).ok()?;
-            }
-            _ => self.buf = zstd::stream::decode_all(blob).ok()?,
-        }
-        Some(&self.buf)
-    }
-}
-
 fn parse_cnt_row(raw: &[u8]) -> Option<CntRow> {
     let v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(raw).ok()?;
     let get = |name: &str| {
@@ -195,7 +166,7 @@ pub(crate) struct RowIn {
     actor_ref: String,
     /// First seen in a CSV capture: its raw row may hold the toolkit's cells.
     from_csv: bool,
-    /// The first version's raw record (zstd), for CSV rows and tweets.
+    /// The first version's raw record, for CSV rows and tweets.
     raw: Option<Vec<u8>>,
     /// `(expanded, url)` in order.
     urls: Vec<(Option<String>, String)>,
@@ -214,6 +185,8 @@ fn in_captures(ids: &[i64]) -> String {
 
 /// Reads the primary posts with ids in `lo..=hi`, in id order.
 pub(crate) struct RangeReader<'c> {
+    conn: &'c Connection,
+    raws: tarjuman_store::RawReader,
     posts: rusqlite::Statement<'c>,
     urls: rusqlite::Statement<'c>,
     hashtags: rusqlite::Statement<'c>,
@@ -233,7 +206,8 @@ impl<'c> RangeReader<'c> {
             "SELECT p.id, p.platform, p.native_id, p.created_at, p.kind, p.repost_of, p.reply_to,
                     p.forwarded_from, p.ref, p.text, a.id, a.native_id, a.ref, {is_csv},
                     CASE WHEN p.versions > 1 THEN v.text END,
-                    CASE WHEN {is_csv} OR p.platform = 'x' THEN v.raw_zstd END
+                    CASE WHEN {is_csv} OR p.platform = 'x' THEN 1 END,
+                    v.raw_zstd, v.raw_block, v.raw_offset, v.raw_len
              FROM posts p
              JOIN actors a ON a.id = p.author_id
              LEFT JOIN post_versions v ON v.post_id = p.id AND v.version = 1
@@ -241,6 +215,8 @@ impl<'c> RangeReader<'c> {
              ORDER BY p.id"
         );
         Ok(RangeReader {
+            conn,
+            raws: tarjuman_store::RawReader::new(),
             posts: conn.prepare(&sql)?,
             urls: conn.prepare(
                 "SELECT post_id, expanded, url FROM urls WHERE post_id BETWEEN ?1 AND ?2 ORDER BY post_id, pos",
@@ -271,7 +247,13 @@ impl<'c> RangeReader<'c> {
                 actor_ref: r.get(12)?,
                 from_csv: r.get::<_, Option<bool>>(13)?.unwrap_or(false),
                 text_v1: r.get(14)?,
-                raw: r.get(15)?,
+                raw: match r.get::<_, Option<i64>>(15)? {
+                    Some(_) => {
+                        let loc = tarjuman_store::RawLoc::from_row(r, 16)?;
+                        self.raws.read(self.conn, &loc)?.map(<[u8]>::to_vec)
+                    }
+                    None => None,
+                },
                 urls: Vec::new(),
                 hashtags: Vec::new(),
             });
@@ -402,7 +384,6 @@ fn raw_needs(raw: &[u8], near_step: bool) -> (bool, bool) {
 
 /// Turns rows into features; one per thread (it reuses its buffers).
 pub(crate) struct Extractor {
-    unzstd: Unzstd,
     norm: String,
     out: String,
     tok: cnt::Tokenizer,
@@ -411,7 +392,6 @@ pub(crate) struct Extractor {
 impl Default for Extractor {
     fn default() -> Self {
         Extractor {
-            unzstd: Unzstd::new(),
             norm: String::new(),
             out: String::new(),
             tok: cnt::Tokenizer::default(),
@@ -450,7 +430,7 @@ impl Extractor {
 
     /// The features of one row.
     pub(crate) fn extract(&mut self, r: &RowIn) -> PostFeat {
-        let raw = r.raw.as_deref().and_then(|b| self.unzstd.run(b));
+        let raw = r.raw.as_deref();
         let cnt_row = if r.from_csv {
             raw.and_then(parse_cnt_row)
         } else {

@@ -42,7 +42,8 @@
 //! #   CREATE TABLE posts (id INTEGER PRIMARY KEY, ref TEXT, platform TEXT, native_id TEXT, author_id INTEGER,
 //! #       created_at INTEGER, kind TEXT, repost_of TEXT, reply_to TEXT, forwarded_from INTEGER, text TEXT,
 //! #       versions INTEGER, embedded INTEGER, first_capture INTEGER);
-//! #   CREATE TABLE post_versions (post_id INTEGER, version INTEGER, text TEXT, capture_id INTEGER, raw_zstd BLOB);
+//! #   CREATE TABLE post_versions (post_id INTEGER, version INTEGER, text TEXT, capture_id INTEGER, raw_zstd BLOB,
+//! #       raw_block INTEGER, raw_offset INTEGER, raw_len INTEGER);
 //! #   CREATE TABLE captures (id INTEGER PRIMARY KEY, format TEXT);
 //! #   CREATE TABLE urls (post_id INTEGER, pos INTEGER, url TEXT, expanded TEXT);
 //! #   CREATE TABLE hashtags (post_id INTEGER, tag TEXT);

@@ -55,11 +55,39 @@ fn later_capture_with_new_text_adds_versions() {
         "SELECT count(*) FROM post_versions v1 JOIN post_versions v2 ON v1.post_id = v2.post_id AND v1.version = 1 AND v2.version = 2 WHERE v1.text != v2.text",
     );
     assert_eq!(v, vec!["102"]);
-    // The raw record of each version is kept, compressed.
-    assert_eq!(
-        tj.sql("SELECT count(*) FROM post_versions WHERE raw_zstd IS NULL"),
-        vec!["0"]
-    );
+    // The raw record of each version is kept, compressed: every one reads
+    // back as the tweet it was decoded from.
+    let c = rusqlite::Connection::open(tj.data().join("tarjuman.db")).unwrap();
+    let mut st = c
+        .prepare(&format!(
+            "SELECT p.native_id, v.version, {} FROM post_versions v JOIN posts p ON p.id = v.post_id",
+            tarjuman_store::RAW_COLUMNS
+        ))
+        .unwrap();
+    let rows: Vec<(String, i64, tarjuman_store::RawLoc)> = st
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                tarjuman_store::RawLoc::from_row(r, 2)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut reader = tarjuman_store::RawReader::new();
+    let mut second = 0;
+    for (id, version, loc) in &rows {
+        assert!(
+            matches!(loc, tarjuman_store::RawLoc::Block { .. }),
+            "{id} v{version}: {loc:?}"
+        );
+        let raw = reader.read(&c, loc).unwrap().expect("raw record");
+        let v: serde_json::Value = serde_json::from_slice(raw).unwrap();
+        assert_eq!(v["id"].as_str(), Some(id.as_str()), "{id} v{version}");
+        second += usize::from(*version == 2);
+    }
+    assert_eq!(second, 102);
 }
 
 /// Two captures of the same twarc2 query: the later one lacks three tweets

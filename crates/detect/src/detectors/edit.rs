@@ -116,17 +116,20 @@ fn previous_in_chain(conn: &Connection, c: &Change) -> Result<Option<String>, Er
     if c.platform != "x" {
         return Ok(None);
     }
-    let raw: Option<Vec<u8>> = rusqlite::OptionalExtension::optional(conn.query_row(
-        "SELECT raw_zstd FROM post_versions WHERE post_id = ?1 AND version = ?2",
+    let loc = rusqlite::OptionalExtension::optional(conn.query_row(
+        &format!(
+            "SELECT {} FROM post_versions WHERE post_id = ?1 AND version = ?2",
+            tarjuman_store::RAW_COLUMNS
+        ),
         params![c.post_id, c.version],
-        |r| r.get(0),
+        |r| tarjuman_store::RawLoc::from_row(r, 0),
     ))?
-    .flatten();
-    let Some(raw) = raw else { return Ok(None) };
-    let Ok(bytes) = zstd::decode_all(&raw[..]) else {
+    .unwrap_or_default();
+    let mut reader = tarjuman_store::RawReader::new();
+    let Some(bytes) = reader.read(conn, &loc)? else {
         return Ok(None);
     };
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else {
         return Ok(None);
     };
     let ids: Vec<String> = v["edit_history_tweet_ids"]
