@@ -768,8 +768,16 @@ fn ingest_file(
             });
         }
         Err(e) => {
-            // The file as a whole is not what it claimed; what was decoded stays.
-            report.status = FileStatus::Failed;
+            // The file as a whole is not what it claimed; what was decoded
+            // stays. Met while walking a directory, a file with nothing
+            // decoded is just not one of ours (a CSV of edges beside the
+            // tweets, say): skipped, like a file no decoder claims.
+            let not_ours = matches!(e, DecodeError::NotFormat { .. }) && records == 0;
+            report.status = if not_ours && !explicit {
+                FileStatus::Skipped
+            } else {
+                FileStatus::Failed
+            };
             report.error = Some(e.to_string());
             report.seconds = started.elapsed().as_secs_f64();
             return Ok(report);
@@ -865,6 +873,29 @@ mod tests {
         assert_eq!(r[0].status, FileStatus::Failed);
         assert!(r[0].error.as_deref().unwrap().contains("unknown format"));
         assert_eq!(r[1].status, FileStatus::Skipped);
+    }
+
+    #[test]
+    fn files_not_of_posts_are_skipped_in_a_directory_and_fail_when_named() {
+        let d = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&d.path().join("data")).unwrap();
+        let dir = d.path().join("exports");
+        std::fs::create_dir(&dir).unwrap();
+        // An edge list beside the tweets, as the coordination toolkit writes.
+        let edges = dir.join("co_retweet.csv");
+        std::fs::write(&edges, "user_1,user_2,weight\n1,2,3\n").unwrap();
+        std::fs::write(
+            dir.join("tweets.jsonl"),
+            r#"{"data":[{"id":"1","text":"hi","author_id":"9"}]}"#,
+        )
+        .unwrap();
+        let r = ingest_paths(&mut store, &[dir], &IngestOptions::default(), &NoProgress).unwrap();
+        let by = |name: &str| r.iter().find(|f| f.path.ends_with(name)).unwrap();
+        assert_eq!(by("tweets.jsonl").status, FileStatus::Ingested);
+        assert_eq!(by("co_retweet.csv").status, FileStatus::Skipped);
+        assert!(by("co_retweet.csv").error.as_deref().unwrap().contains("no id and text"));
+        let r = ingest_paths(&mut store, &[edges], &IngestOptions::default(), &NoProgress).unwrap();
+        assert_eq!(r[0].status, FileStatus::Failed);
     }
 
     #[test]

@@ -337,6 +337,9 @@ fn decode_value(
             ));
         }
     };
+    // Items that are not posts at all (a counts or lists page): one problem
+    // per page, not one per item.
+    let (mut counts, mut lists) = (0usize, 0usize);
     for item in items {
         let b = item.get().as_bytes();
         let f = if looks_like(b, "\"text\"") {
@@ -352,19 +355,11 @@ fn decode_value(
                 )),
             }
         } else if looks_like(b, "\"tweet_count\"") {
-            c.problem(Problem::new(
-                line,
-                offset,
-                "a tweet-counts bucket, not a post: nothing to ingest",
-                b,
-            ))
+            counts += 1;
+            Flow::Continue
         } else if looks_like(b, "\"member_count\"") || looks_like(b, "\"owner_id\"") {
-            c.problem(Problem::new(
-                line,
-                offset,
-                "a list object, not a post: nothing to ingest",
-                b,
-            ))
+            lists += 1;
+            Flow::Continue
         } else {
             c.problem(Problem::new(
                 line,
@@ -374,6 +369,21 @@ fn decode_value(
             ))
         };
         if f == Flow::Stop {
+            return Flow::Stop;
+        }
+    }
+    for (n, what) in [
+        (counts, "tweet-counts buckets (twarc2 counts)"),
+        (lists, "list objects (twarc2 lists)"),
+    ] {
+        if n > 0
+            && c.problem(Problem::new(
+                line,
+                offset,
+                format!("{n} {what}, not posts: nothing to ingest"),
+                bytes,
+            )) == Flow::Stop
+        {
             return Flow::Stop;
         }
     }
@@ -442,6 +452,21 @@ fn actor(u: &User, seen_at: Option<i64>) -> ActorRecord {
     }
 }
 
+/// The author of a tweet from the page's `includes.users`, which were sent
+/// as profile records before the page's tweets: who it is and the names it
+/// posted under, without copying the rest of the profile into every post.
+fn named(u: &User, seen_at: Option<i64>) -> ActorRecord {
+    ActorRecord {
+        ref_: actor_ref(Platform::X, &u.id.0),
+        handle: u.username.clone(),
+        display_name: u.name.clone(),
+        location: None,
+        description: None,
+        followers: None,
+        seen_at,
+    }
+}
+
 fn tweet(
     line: u64,
     offset: u64,
@@ -472,7 +497,7 @@ fn tweet(
     let author = match (&t.author, &t.author_id) {
         (Some(u), _) => actor(u, ctx.retrieved_at),
         (None, Some(id)) => match ctx.users.get(id.0.as_str()) {
-            Some(u) => actor(u, ctx.retrieved_at),
+            Some(u) => named(u, ctx.retrieved_at),
             None => ActorRecord::bare(actor_ref(Platform::X, &id.0)),
         },
         (None, None) => ActorRecord::bare(""),
@@ -561,7 +586,7 @@ fn tweet(
                         .and_then(|n| ctx.by_name().get(&n.to_lowercase()).copied())
                 });
             let a = match user {
-                Some(u) => actor(u, ctx.retrieved_at),
+                Some(u) => named(u, ctx.retrieved_at),
                 None => ActorRecord {
                     ref_: by_id
                         .map(|i| actor_ref(Platform::X, &i))
@@ -802,5 +827,16 @@ mod tests {
         assert_eq!(s.records.len(), 0);
         assert_eq!(s.problems.len(), 4);
         assert_eq!(s.problems[2].line, 3);
+    }
+
+    #[test]
+    fn a_counts_page_is_one_problem() {
+        let buckets: Vec<String> = (0..50)
+            .map(|i| format!(r#"{{"end":"2021-10-16T{i:02}:00:00.000Z","start":"x","tweet_count":{i}}}"#))
+            .collect();
+        let s = run(&format!("{{\"data\":[{}]}}\n", buckets.join(",")));
+        assert_eq!(s.records.len(), 0);
+        assert_eq!(s.problems.len(), 1);
+        assert!(s.problems[0].reason.starts_with("50 tweet-counts buckets"));
     }
 }
