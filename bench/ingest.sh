@@ -3,6 +3,7 @@
 #
 #   bench/ingest.sh            # 1,000,000 generated tweets
 #   POSTS=200000 bench/ingest.sh
+#   RUNS=5 bench/ingest.sh     # the store written 5 times (default 3), median reported
 #
 # Prints: tarjuman ingest posts/s and peak RSS (from /usr/bin/time -v), the
 # same file through twarc-csv (PyPI, in its own virtualenv) and the ratio,
@@ -56,9 +57,22 @@ PY
 }
 
 DATA=$OUT/data-$POSTS
-rm -rf "$DATA"
-echo "== tarjuman ingest ($((SIZE / 1048576)) MiB, $POSTS tweets + includes)"
-read -r T_ING RSS_ING < <(timed ingest "$BIN" --data "$DATA" ingest --no-index --json "$FILE")
+# The store is written RUNS times (each into a new folder; this machine is
+# noisy) and the median run is reported, with the spread.
+RUNS=${RUNS:-3}
+ING_TIMES=()
+ING_RSS=0
+for i in $(seq "$RUNS"); do
+  rm -rf "$DATA"
+  sync
+  echo "== tarjuman ingest ($((SIZE / 1048576)) MiB, $POSTS tweets + includes), run $i of $RUNS"
+  read -r t rss < <(timed ingest "$BIN" --data "$DATA" ingest --no-index --json "$FILE")
+  echo "   $t s, peak RSS $((rss / 1024)) MB"
+  ING_TIMES+=("$t")
+  [ "$rss" -gt "$ING_RSS" ] && ING_RSS=$rss
+done
+read -r T_ING T_ING_MIN T_ING_MAX < <(printf '%s\n' "${ING_TIMES[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)], a[1], a[NR]}')
+RSS_ING=$ING_RSS
 echo "== search index of the new store (tarjuman reindex)"
 read -r T_IDX RSS_IDX < <(timed reindex "$BIN" --data "$DATA" reindex)
 echo "== coordination features of the new store (caught up by a co-reply run)"
@@ -82,18 +96,19 @@ read -r T_CSV RSS_CSV < <(cd "$OUT" && BEARER_TOKEN=offline timed twarc_csv "$VE
 ROWS=$(python3 -c "import csv,sys; csv.field_size_limit(1<<30); print(sum(1 for _ in csv.reader(open(sys.argv[1], newline='', encoding='utf-8'))) - 1)" "$OUT/twarc.csv")
 [ "$ROWS" = "$POSTS" ] || { echo "FAIL: twarc-csv wrote $ROWS rows, expected $POSTS"; exit 1; }
 
-python3 - "$POSTS" "$STORED" "$T_ING" "$RSS_ING" "$T_IDX" "$RSS_IDX" "$T_SKIP" "$T_FORCE" "$RSS_FORCE" "$T_CSV" "$RSS_CSV" "$T_FEAT" "$RSS_FEAT" "$OUT/ingest.out" <<'PY'
+python3 - "$POSTS" "$STORED" "$T_ING" "$RSS_ING" "$T_IDX" "$RSS_IDX" "$T_SKIP" "$T_FORCE" "$RSS_FORCE" "$T_CSV" "$RSS_CSV" "$T_FEAT" "$RSS_FEAT" "$T_ING_MIN" "$T_ING_MAX" "$OUT/ingest.out" <<'PY'
 import json, sys
 posts, stored = int(sys.argv[1]), int(sys.argv[2])
-t_ing, rss_ing, t_idx, rss_idx, t_skip, t_force, rss_force, t_csv, rss_csv, t_feat, rss_feat = map(float, sys.argv[3:14])
-d = json.load(open(sys.argv[14]))["details"][0]
+t_ing, rss_ing, t_idx, rss_idx, t_skip, t_force, rss_force, t_csv, rss_csv, t_feat, rss_feat, t_min, t_max = map(float, sys.argv[3:16])
+d = json.load(open(sys.argv[16]))["details"][0]
 t_all = t_ing + t_idx + t_feat
 print()
 print(f"{'run':<36}{'seconds':>10}{'posts/s':>12}{'peak RSS':>12}")
-print(f"{'tarjuman ingest (store)':<36}{t_ing:>10.2f}{stored / t_ing:>12,.0f}{rss_ing / 1024:>9,.0f} MB")
-print(f"{'  of which writer busy':<36}{d['write_seconds']:>10.2f}")
+print(f"{'tarjuman ingest (store), median':<36}{t_ing:>10.2f}{stored / t_ing:>12,.0f}{rss_ing / 1024:>9,.0f} MB")
+print(f"{'  runs (fastest, slowest)':<36}{t_min:>10.2f}{t_max:>10.2f}")
+print(f"{'  last run: writer busy':<36}{d['write_seconds']:>10.2f}")
 rb = d.get('index_rebuild_seconds')
-print(f"{'  of which index rebuild (bulk load)':<36}{(rb if rb is not None else 0):>10.2f}")
+print(f"{'  last run: index rebuild (bulk load)':<36}{(rb if rb is not None else 0):>10.2f}")
 print(f"{'tarjuman reindex (search index)':<36}{t_idx:>10.2f}{stored / t_idx:>12,.0f}{rss_idx / 1024:>9,.0f} MB")
 print(f"{'coordination features (+ co-reply)':<36}{t_feat:>10.2f}{stored / t_feat:>12,.0f}{rss_feat / 1024:>9,.0f} MB")
 print(f"{'store + derived (plain ingest)':<36}{t_all:>10.2f}{stored / t_all:>12,.0f}")
