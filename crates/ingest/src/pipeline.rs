@@ -893,7 +893,13 @@ mod tests {
         let by = |name: &str| r.iter().find(|f| f.path.ends_with(name)).unwrap();
         assert_eq!(by("tweets.jsonl").status, FileStatus::Ingested);
         assert_eq!(by("co_retweet.csv").status, FileStatus::Skipped);
-        assert!(by("co_retweet.csv").error.as_deref().unwrap().contains("no id and text"));
+        assert!(
+            by("co_retweet.csv")
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("no id and text")
+        );
         let r = ingest_paths(&mut store, &[edges], &IngestOptions::default(), &NoProgress).unwrap();
         assert_eq!(r[0].status, FileStatus::Failed);
     }

@@ -46,6 +46,9 @@ pub struct SqliteStore {
     blocks: BlockIds,
 }
 
+/// A byte range of a block: offset and length.
+type Range = (usize, usize);
+
 /// The `raw_blocks` ids given to the blocks of the batch being written.
 /// A block is stored only if a version it holds is stored, and gets its id
 /// when the first one is.
@@ -55,7 +58,7 @@ struct BlockIds {
     next: i64,
     /// Per block of the batch: its id once given, and the byte ranges of the
     /// versions stored from it.
-    used: Vec<(Option<i64>, Vec<(usize, usize)>)>,
+    used: Vec<(Option<i64>, Vec<Range>)>,
     /// Blocks of the batch before this one are written.
     flushed: usize,
 }
@@ -1400,11 +1403,18 @@ mod tests {
         // known posts' bytes zeroed.
         let c3 = cap(&mut s, "c");
         let out = s
-            .write_batch(c3, "c", &blocked(&[("1", "one"), ("2", "two"), ("3", "three")]))
+            .write_batch(
+                c3,
+                "c",
+                &blocked(&[("1", "one"), ("2", "two"), ("3", "three")]),
+            )
             .unwrap();
         assert_eq!((out.new_posts, out.new_versions), (1, 0));
         assert_eq!(blocks(&s), 2);
-        assert_eq!(raw_of(&s, "3", 1).0.unwrap(), r#"{"id":"3","text":"three"}"#);
+        assert_eq!(
+            raw_of(&s, "3", 1).0.unwrap(),
+            r#"{"id":"3","text":"three"}"#
+        );
         assert_eq!(raw_of(&s, "1", 1).0.unwrap(), r#"{"id":"1","text":"one"}"#);
         let block_of = |s: &SqliteStore, id: &str, v: i64| -> Vec<u8> {
             let crate::RawLoc::Block { id, .. } = raw_of(s, id, v).1 else {
@@ -1412,7 +1422,9 @@ mod tests {
             };
             let z: Vec<u8> = s
                 .conn
-                .query_row("SELECT zstd FROM raw_blocks WHERE id = ?1", [id], |r| r.get(0))
+                .query_row("SELECT zstd FROM raw_blocks WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
                 .unwrap();
             zstd::decode_all(&z[..]).unwrap()
         };
@@ -1424,7 +1436,11 @@ mod tests {
         // stored whole, as compressed by the decoder.
         let c4 = cap(&mut s, "d");
         let out = s
-            .write_batch(c4, "d", &blocked(&[("1", "ONE"), ("2", "TWO"), ("3", "three")]))
+            .write_batch(
+                c4,
+                "d",
+                &blocked(&[("1", "ONE"), ("2", "TWO"), ("3", "three")]),
+            )
             .unwrap();
         assert_eq!((out.new_posts, out.new_versions), (0, 2));
         assert_eq!(raw_of(&s, "1", 2).0.unwrap(), r#"{"id":"1","text":"ONE"}"#);
@@ -1446,6 +1462,79 @@ mod tests {
         let (raw, loc) = raw_of(&s, "4", 1);
         assert!(matches!(loc, crate::RawLoc::Own(_)));
         assert_eq!(raw.unwrap(), r#"{"id":"4"}"#);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// Whatever mix of known and new posts a batch holds, in blocks of
+        /// any size, every stored version reads back the raw bytes it came
+        /// with, and nothing else.
+        #[test]
+        fn raw_blocks_read_back(
+            first in proptest::collection::vec((0u8..40, ".{0,300}"), 1..40),
+            edits in proptest::collection::vec(proptest::option::weighted(0.2, ".{0,300}"), 40),
+            new in proptest::collection::vec((40u8..50, ".{0,300}"), 0..4),
+            per_block in 1usize..12,
+        ) {
+            let d = tempfile::tempdir().unwrap();
+            let mut s = SqliteStore::open(d.path()).unwrap();
+            let mut want: HashMap<(String, i64), Vec<u8>> = HashMap::new();
+            // A later capture: the same posts, a few edited, a few new ones
+            // (most of its blocks' bytes are then known posts).
+            let mut second: Vec<(u8, String)> = first
+                .iter()
+                .zip(&edits)
+                .map(|((id, text), e)| (*id, e.clone().unwrap_or_else(|| text.clone())))
+                .collect();
+            second.extend(new);
+            for (k, posts) in [first, second].into_iter().enumerate() {
+                let c = cap(&mut s, &format!("c{k}"));
+                let mut b = Batch::default();
+                let mut plain = Vec::new();
+                for (id, text) in &posts {
+                    if b.records.len() % per_block == 0 && !plain.is_empty() {
+                        let plain = std::mem::take(&mut plain);
+                        b.raw_blocks.push(RawBlock {
+                            zstd: zstd::bulk::compress(&plain, 1).unwrap(),
+                            len: plain.len(),
+                            end: b.records.len(),
+                        });
+                    }
+                    let id = id.to_string();
+                    let raw = serde_json::json!({"id": id, "text": text, "capture": k}).to_string();
+                    b.raw_at.push(Some(RawSlice { block: b.raw_blocks.len(), offset: plain.len(), len: raw.len() }));
+                    plain.extend_from_slice(raw.as_bytes());
+                    b.records.push((1, post(&id, text)));
+                }
+                b.raw_blocks.push(RawBlock {
+                    zstd: zstd::bulk::compress(&plain, 1).unwrap(),
+                    len: plain.len(),
+                    end: b.records.len(),
+                });
+                // What the store should keep: the first raw of each new
+                // (post, text), in batch order.
+                let raws: Vec<Vec<u8>> = b.raw_at.iter().zip(&b.records).map(|(at, _)| {
+                    let at = at.unwrap();
+                    let z = &b.raw_blocks[at.block].zstd;
+                    zstd::decode_all(&z[..]).unwrap()[at.offset..at.offset + at.len].to_vec()
+                }).collect();
+                s.write_batch(c, "f", &b).unwrap();
+                for ((id, _), raw) in posts.iter().zip(raws) {
+                    let text: String = serde_json::from_slice::<serde_json::Value>(&raw).unwrap()["text"]
+                        .as_str().unwrap().to_string();
+                    let v: i64 = s.conn.query_row(
+                        "SELECT v.version FROM post_versions v JOIN posts p ON p.id = v.post_id WHERE p.ref = ?1 AND v.text = ?2",
+                        params![format!("x:{id}"), text], |r| r.get(0)).unwrap();
+                    want.entry((id.to_string(), v)).or_insert(raw);
+                }
+            }
+            let n: i64 = s.conn.query_row("SELECT count(*) FROM post_versions", [], |r| r.get(0)).unwrap();
+            proptest::prop_assert_eq!(n as usize, want.len());
+            for ((id, v), raw) in &want {
+                let (got, _) = raw_of(&s, id, *v);
+                proptest::prop_assert_eq!(got.as_deref().map(str::as_bytes), Some(&raw[..]));
+            }
+        }
     }
 
     #[test]

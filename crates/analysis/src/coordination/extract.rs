@@ -383,20 +383,11 @@ fn raw_needs(raw: &[u8], near_step: bool) -> (bool, bool) {
 }
 
 /// Turns rows into features; one per thread (it reuses its buffers).
+#[derive(Default)]
 pub(crate) struct Extractor {
     norm: String,
     out: String,
     tok: cnt::Tokenizer,
-}
-
-impl Default for Extractor {
-    fn default() -> Self {
-        Extractor {
-            norm: String::new(),
-            out: String::new(),
-            tok: cnt::Tokenizer::default(),
-        }
-    }
 }
 
 impl Extractor {

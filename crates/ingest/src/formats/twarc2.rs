@@ -832,7 +832,9 @@ mod tests {
     #[test]
     fn a_counts_page_is_one_problem() {
         let buckets: Vec<String> = (0..50)
-            .map(|i| format!(r#"{{"end":"2021-10-16T{i:02}:00:00.000Z","start":"x","tweet_count":{i}}}"#))
+            .map(|i| {
+                format!(r#"{{"end":"2021-10-16T{i:02}:00:00.000Z","start":"x","tweet_count":{i}}}"#)
+            })
             .collect();
         let s = run(&format!("{{\"data\":[{}]}}\n", buckets.join(",")));
         assert_eq!(s.records.len(), 0);
