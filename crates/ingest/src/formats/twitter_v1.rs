@@ -16,6 +16,7 @@ use super::util::{Counted, Id, decode_json_values, lenient_count};
 use crate::{DecodeError, DecodeOptions, Decoder, Sniff, Summary, time};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::collections::HashMap;
 use std::io::BufRead;
 use tarjuman_model::{
     ActorRecord, Flow, GoneRecord, MediaRef, Metrics, Platform, PostLink, PostRecord, Problem,
@@ -45,7 +46,9 @@ impl Decoder for TwitterV1 {
         if h.contains("\"id_str\"") || h.contains("\"screen_name\"") || h.contains("\"statuses\"") {
             return Sniff::Certain;
         }
-        if h.contains("\"delete\"") && h.contains("\"status\"") {
+        if (h.contains("\"delete\"") && h.contains("\"status\""))
+            || h.contains("\"status_withheld\"")
+        {
             return Sniff::Certain;
         }
         if h.contains("\"created_at\"") && h.contains("\"user\"") && h.contains("\"text\"") {
@@ -68,6 +71,7 @@ struct Top<'a> {
     #[serde(default, borrow)]
     statuses: Option<Vec<&'a RawValue>>,
     delete: Option<Delete>,
+    status_withheld: Option<Withheld>,
     id: Option<serde::de::IgnoredAny>,
     id_str: Option<serde::de::IgnoredAny>,
     screen_name: Option<serde::de::IgnoredAny>,
@@ -80,6 +84,45 @@ struct Delete {
     status: DeleteStatus,
     timestamp_ms: Option<Id>,
 }
+
+/// A stream notice that a status is withheld in some countries.
+#[derive(Deserialize)]
+struct Withheld {
+    id_str: Option<String>,
+    id: Option<Id>,
+    user_id_str: Option<String>,
+    user_id: Option<Id>,
+    #[serde(default)]
+    withheld_in_countries: Vec<String>,
+    timestamp_ms: Option<Id>,
+}
+
+/// Stream messages that are not statuses (see the streaming API's message
+/// types), reported as such rather than as a wrong shape.
+const STREAM_NOTICES: &[(&str, &str)] = &[
+    (
+        "limit",
+        "a stream `limit` notice: matching tweets were not delivered",
+    ),
+    (
+        "warning",
+        "a stream `warning` (the client is falling behind)",
+    ),
+    ("disconnect", "a stream `disconnect` message"),
+    (
+        "scrub_geo",
+        "a stream `scrub_geo` notice (location data to remove)",
+    ),
+    (
+        "user_withheld",
+        "a stream `user_withheld` notice (an account withheld in some countries)",
+    ),
+    ("user_delete", "a stream `user_delete` notice"),
+    ("user_update", "a stream `user_update` notice"),
+    ("friends", "a user stream `friends` list"),
+    ("event", "a user stream event"),
+    ("control", "a site stream `control` message"),
+];
 
 #[derive(Deserialize)]
 struct DeleteStatus {
@@ -250,13 +293,39 @@ fn decode_value(line: u64, offset: u64, bytes: &[u8], c: &mut Counted<'_>) -> Fl
         };
         return c.record(line, Record::Gone(g));
     }
+    if let Some(w) = top.status_withheld {
+        let Some(id) = pick_id(&w.id_str, &w.id) else {
+            return c.problem(Problem::new(
+                line,
+                offset,
+                "status_withheld notice without a status id",
+                bytes,
+            ));
+        };
+        let g = GoneRecord {
+            post: post_ref(Platform::X, None, &id),
+            author: pick_id(&w.user_id_str, &w.user_id).map(|u| actor_ref(Platform::X, &u)),
+            reason: if w.withheld_in_countries.is_empty() {
+                "withheld".into()
+            } else {
+                format!("withheld in {}", w.withheld_in_countries.join(", "))
+            },
+            at: w
+                .timestamp_ms
+                .and_then(|t| t.0.parse::<i64>().ok())
+                .map(|ms| ms / 1000),
+            raw: bytes.to_vec(),
+        };
+        return c.record(line, Record::Gone(g));
+    }
     if top.id.is_none() && top.id_str.is_none() {
-        return c.problem(Problem::new(
-            line,
-            offset,
-            "JSON of the wrong shape: no status id",
-            bytes,
-        ));
+        let keys = serde_json::from_slice::<HashMap<String, serde::de::IgnoredAny>>(bytes)
+            .unwrap_or_default();
+        let reason = match STREAM_NOTICES.iter().find(|(k, _)| keys.contains_key(*k)) {
+            Some((_, what)) => format!("{what}; not a post"),
+            None => "JSON of the wrong shape: no status id".into(),
+        };
+        return c.problem(Problem::new(line, offset, reason, bytes));
     }
     if top.screen_name.is_some() && top.text.is_none() && top.user.is_none() {
         return user_object(line, offset, bytes, c);
@@ -528,6 +597,30 @@ mod tests {
         );
         assert_eq!(posts[1].text, "hi there #x");
         assert!(posts[1].embedded && posts[2].embedded);
+    }
+
+    #[test]
+    fn stream_notices() {
+        let s = run(concat!(
+            r#"{"limit":{"track":12,"timestamp_ms":"1436275165393"}}"#,
+            "\n",
+            r#"{"status_withheld":{"id":1234,"user_id":3,"withheld_in_countries":["DE","FR"],"timestamp_ms":"1500000000000"}}"#,
+            "\n",
+            r#"{"warning":{"code":"FALLING_BEHIND","message":"x","percent_full":60}}"#,
+            "\n",
+            r#"{"hello":1}"#,
+            "\n"
+        ));
+        assert_eq!(s.records.len(), 1);
+        assert!(matches!(&s.records[0].1, Record::Gone(g)
+            if g.post == "x:1234" && g.reason == "withheld in DE, FR" && g.author.as_deref() == Some("x:3") && g.at == Some(1500000000)));
+        let reasons: Vec<&str> = s.problems.iter().map(|p| p.reason.as_str()).collect();
+        assert!(
+            reasons[0].starts_with("a stream `limit` notice"),
+            "{reasons:?}"
+        );
+        assert!(reasons[1].starts_with("a stream `warning`"), "{reasons:?}");
+        assert_eq!(reasons[2], "JSON of the wrong shape: no status id");
     }
 
     #[test]
