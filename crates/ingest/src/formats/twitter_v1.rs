@@ -97,6 +97,47 @@ struct Withheld {
     timestamp_ms: Option<Id>,
 }
 
+/// What a stream notice about one status says: which, whose, when.
+struct Notice {
+    id: Option<String>,
+    user: Option<String>,
+    /// `timestamp_ms`.
+    at: Option<Id>,
+}
+
+impl Notice {
+    /// The notice as deletion-like evidence (`what` names it in a problem).
+    fn gone(
+        self,
+        line: u64,
+        offset: u64,
+        bytes: &[u8],
+        what: &str,
+        reason: String,
+        c: &mut Counted<'_>,
+    ) -> Flow {
+        let Some(id) = self.id else {
+            return c.problem(Problem::new(
+                line,
+                offset,
+                format!("{what} notice without a status id"),
+                bytes,
+            ));
+        };
+        let g = GoneRecord {
+            post: post_ref(Platform::X, None, &id),
+            author: self.user.map(|u| actor_ref(Platform::X, &u)),
+            reason,
+            at: self
+                .at
+                .and_then(|t| t.0.parse::<i64>().ok())
+                .map(|ms| ms / 1000),
+            raw: bytes.to_vec(),
+        };
+        c.record(line, Record::Gone(g))
+    }
+}
+
 /// Stream messages that are not statuses (see the streaming API's message
 /// types), reported as such rather than as a wrong shape.
 const STREAM_NOTICES: &[(&str, &str)] = &[
@@ -272,51 +313,26 @@ fn decode_value(line: u64, offset: u64, bytes: &[u8], c: &mut Counted<'_>) -> Fl
         return Flow::Continue;
     }
     if let Some(d) = top.delete {
-        let Some(id) = pick_id(&d.status.id_str, &d.status.id) else {
-            return c.problem(Problem::new(
-                line,
-                offset,
-                "delete notice without a status id",
-                bytes,
-            ));
+        let s = &d.status;
+        let ids = Notice {
+            id: pick_id(&s.id_str, &s.id),
+            user: pick_id(&s.user_id_str, &s.user_id),
+            at: d.timestamp_ms,
         };
-        let g = GoneRecord {
-            post: post_ref(Platform::X, None, &id),
-            author: pick_id(&d.status.user_id_str, &d.status.user_id)
-                .map(|u| actor_ref(Platform::X, &u)),
-            reason: "delete".into(),
-            at: d
-                .timestamp_ms
-                .and_then(|t| t.0.parse::<i64>().ok())
-                .map(|ms| ms / 1000),
-            raw: bytes.to_vec(),
-        };
-        return c.record(line, Record::Gone(g));
+        return ids.gone(line, offset, bytes, "delete", "delete".into(), c);
     }
     if let Some(w) = top.status_withheld {
-        let Some(id) = pick_id(&w.id_str, &w.id) else {
-            return c.problem(Problem::new(
-                line,
-                offset,
-                "status_withheld notice without a status id",
-                bytes,
-            ));
+        let ids = Notice {
+            id: pick_id(&w.id_str, &w.id),
+            user: pick_id(&w.user_id_str, &w.user_id),
+            at: w.timestamp_ms,
         };
-        let g = GoneRecord {
-            post: post_ref(Platform::X, None, &id),
-            author: pick_id(&w.user_id_str, &w.user_id).map(|u| actor_ref(Platform::X, &u)),
-            reason: if w.withheld_in_countries.is_empty() {
-                "withheld".into()
-            } else {
-                format!("withheld in {}", w.withheld_in_countries.join(", "))
-            },
-            at: w
-                .timestamp_ms
-                .and_then(|t| t.0.parse::<i64>().ok())
-                .map(|ms| ms / 1000),
-            raw: bytes.to_vec(),
+        let reason = if w.withheld_in_countries.is_empty() {
+            "withheld".into()
+        } else {
+            format!("withheld in {}", w.withheld_in_countries.join(", "))
         };
-        return c.record(line, Record::Gone(g));
+        return ids.gone(line, offset, bytes, "status_withheld", reason, c);
     }
     if top.id.is_none() && top.id_str.is_none() {
         let keys = serde_json::from_slice::<HashMap<String, serde::de::IgnoredAny>>(bytes)
