@@ -240,6 +240,33 @@ struct Ctx<'a> {
     retrieved_at: Option<i64>,
 }
 
+/// A response page as twarc2 writes it (`{"data": [`…): parsed in one pass,
+/// its `data` split into items at once.
+#[derive(Deserialize)]
+struct Page<'a> {
+    #[serde(borrow)]
+    data: Vec<&'a RawValue>,
+    #[serde(borrow)]
+    includes: Option<Includes<'a>>,
+    #[serde(default)]
+    errors: Vec<ApiError>,
+    #[serde(rename = "__twarc")]
+    twarc: Option<TwarcMeta>,
+}
+
+/// Whether the line opens with `{"data": [`, as twarc2's pages do.
+fn opens_page(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    for want in [&b"{"[..], b"\"data\"", b":", b"["] {
+        rest = rest.trim_ascii_start();
+        match rest.strip_prefix(want) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    true
+}
+
 fn decode_value(
     line: u64,
     offset: u64,
@@ -247,6 +274,29 @@ fn decode_value(
     c: &mut Counted<'_>,
     scope_seen: &mut Option<String>,
 ) -> Flow {
+    if opens_page(bytes)
+        && let Ok(p) = serde_json::from_slice::<Page>(bytes)
+    {
+        let retrieved_at = p
+            .twarc
+            .as_ref()
+            .and_then(|t| t.retrieved_at.as_deref())
+            .and_then(time::rfc3339);
+        if see_scope(line, p.twarc.as_ref(), scope_seen, c) == Flow::Stop {
+            return Flow::Stop;
+        }
+        let includes = p.includes.unwrap_or_default();
+        return page(
+            line,
+            offset,
+            bytes,
+            p.data,
+            &includes,
+            &p.errors,
+            retrieved_at,
+            c,
+        );
+    }
     let top: Top = match serde_json::from_slice(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -263,17 +313,8 @@ fn decode_value(
         .as_ref()
         .and_then(|t| t.retrieved_at.as_deref())
         .and_then(time::rfc3339);
-    if let Some(scope) = top
-        .twarc
-        .as_ref()
-        .and_then(|t| t.url.as_deref())
-        .and_then(scope_from_url)
-        && scope_seen.as_deref() != Some(scope.key.as_str())
-    {
-        *scope_seen = Some(scope.key.clone());
-        if c.record(line, Record::Scope(scope)) == Flow::Stop {
-            return Flow::Stop;
-        }
+    if see_scope(line, top.twarc.as_ref(), scope_seen, c) == Flow::Stop {
+        return Flow::Stop;
     }
     // Compliance records.
     if let (Some(id), Some(action)) = (&top.id, &top.action) {
@@ -308,13 +349,6 @@ fn decode_value(
             bytes,
         ));
     };
-    let includes = top.includes.unwrap_or_default();
-    let ctx = Ctx::new(&includes, retrieved_at);
-    for u in &includes.users {
-        if c.record(line, Record::Actor(actor(u, retrieved_at))) == Flow::Stop {
-            return Flow::Stop;
-        }
-    }
     let items: Vec<&RawValue> = match data.get().trim_start().as_bytes().first() {
         Some(b'[') => match serde_json::from_str(data.get()) {
             Ok(v) => v,
@@ -337,6 +371,56 @@ fn decode_value(
             ));
         }
     };
+    let includes = top.includes.unwrap_or_default();
+    page(
+        line,
+        offset,
+        bytes,
+        items,
+        &includes,
+        &top.errors,
+        retrieved_at,
+        c,
+    )
+}
+
+/// Sends the scope of a page's query, when it is a new one.
+fn see_scope(
+    line: u64,
+    twarc: Option<&TwarcMeta>,
+    scope_seen: &mut Option<String>,
+    c: &mut Counted<'_>,
+) -> Flow {
+    if let Some(scope) = twarc
+        .and_then(|t| t.url.as_deref())
+        .and_then(scope_from_url)
+        && scope_seen.as_deref() != Some(scope.key.as_str())
+    {
+        *scope_seen = Some(scope.key.clone());
+        return c.record(line, Record::Scope(scope));
+    }
+    Flow::Continue
+}
+
+/// The records of one page: its `includes.users`, its `data` items, its
+/// `includes.tweets` (embedded), and its `errors`.
+#[allow(clippy::too_many_arguments)]
+fn page(
+    line: u64,
+    offset: u64,
+    bytes: &[u8],
+    items: Vec<&RawValue>,
+    includes: &Includes<'_>,
+    errs: &[ApiError],
+    retrieved_at: Option<i64>,
+    c: &mut Counted<'_>,
+) -> Flow {
+    let ctx = Ctx::new(includes, retrieved_at);
+    for u in &includes.users {
+        if c.record(line, Record::Actor(actor(u, retrieved_at))) == Flow::Stop {
+            return Flow::Stop;
+        }
+    }
     // Items that are not posts at all (a counts or lists page): one problem
     // per page, not one per item.
     let (mut counts, mut lists) = (0usize, 0usize);
@@ -392,11 +476,11 @@ fn decode_value(
             return Flow::Stop;
         }
     }
-    errors(line, &top.errors, retrieved_at, c)
+    errors(line, errs, retrieved_at, c)
 }
 
 fn looks_like(b: &[u8], key: &str) -> bool {
-    b.windows(key.len()).any(|w| w == key.as_bytes())
+    memchr::memmem::find(b, key.as_bytes()).is_some()
 }
 
 impl<'a> Ctx<'a> {
