@@ -633,7 +633,7 @@ fn ingest_file(
     let (tx, rx) = crossbeam_channel::bounded::<Batch>(2);
     // Written batches go back to the decoder's thread to be freed there, off
     // the writer's critical path.
-    let (done_tx, done_rx) = crossbeam_channel::bounded::<Batch>(8);
+    let (done_tx, done_rx) = crossbeam_channel::bounded::<Batch>(2);
     let mut dopts = opts.decode.clone();
     if dopts.source_name.is_empty() || dopts.source_name == "stdin" {
         dopts.source_name = source_name(shown);
