@@ -300,9 +300,10 @@ impl SqliteStore {
         })?;
         let path = dir.join("tarjuman.db");
         let mut conn = Connection::open(&path)?;
-        // 16 KiB pages: fewer pages, WAL frames and b-tree splits (the
-        // 1M-tweet bulk load of bench/ingest.sh took 34.1 s instead of 35.6 s,
-        // with a fifth less system time). Takes effect only on a new database.
+        // 16 KiB pages: fewer pages, WAL frames and b-tree splits (a
+        // store-only load of bench/ingest.sh's 1M-tweet file took 34.1 s
+        // instead of 35.6 s, with a fifth less system time, in one run each).
+        // Takes effect only on a new database.
         conn.pragma_update(None, "page_size", 16_384i64)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -1895,30 +1896,40 @@ mod seq_tests {
     use super::*;
     use tarjuman_model::{Platform, PostLink};
 
-    #[test]
-    fn enrichment_moves_the_post_to_a_new_seq() {
+    /// A new store with one capture of `format`, and post `x:2` by `x:1`.
+    fn setup(format: &str) -> (tempfile::TempDir, SqliteStore, CaptureId, PostRecord) {
         let d = tempfile::tempdir().unwrap();
         let mut s = SqliteStore::open(d.path()).unwrap();
         let info = CaptureInfo {
             file_name: "a".into(),
             bytes: 1,
             quick_key: "a".into(),
-            format: "csv".into(),
+            format: format.into(),
         };
         let CaptureStart::New(c) = s.begin_capture(&info).unwrap() else {
             panic!()
         };
-        let mut lite = PostRecord::new(
+        let p = PostRecord::new(
             Platform::X,
             "x:2".into(),
             "2".into(),
             ActorRecord::bare("x:1"),
         );
-        lite.text = "RT @b: hi".into();
-        let one = |p: &PostRecord| Batch {
+        (d, s, c, p)
+    }
+
+    /// A batch of one post.
+    fn one(p: &PostRecord) -> Batch {
+        Batch {
             records: vec![(1, Record::Post(Box::new(p.clone())))],
             ..Batch::default()
-        };
+        }
+    }
+
+    #[test]
+    fn enrichment_moves_the_post_to_a_new_seq() {
+        let (_d, mut s, c, mut lite) = setup("csv");
+        lite.text = "RT @b: hi".into();
         s.write_batch(c, "a", &one(&lite)).unwrap();
         let seq0 = s.max_seq().unwrap();
         // Seeing it again unchanged does not move it.
@@ -1949,29 +1960,9 @@ mod seq_tests {
 
     #[test]
     fn a_post_first_seen_embedded_moves_to_a_new_seq_when_seen_as_primary() {
-        let d = tempfile::tempdir().unwrap();
-        let mut s = SqliteStore::open(d.path()).unwrap();
-        let info = CaptureInfo {
-            file_name: "a".into(),
-            bytes: 1,
-            quick_key: "a".into(),
-            format: "twarc2".into(),
-        };
-        let CaptureStart::New(c) = s.begin_capture(&info).unwrap() else {
-            panic!()
-        };
-        let mut p = PostRecord::new(
-            Platform::X,
-            "x:2".into(),
-            "2".into(),
-            ActorRecord::bare("x:1"),
-        );
+        let (_d, mut s, c, mut p) = setup("twarc2");
         p.text = "hello".into();
         p.embedded = true;
-        let one = |p: &PostRecord| Batch {
-            records: vec![(1, Record::Post(Box::new(p.clone())))],
-            ..Batch::default()
-        };
         s.write_batch(c, "a", &one(&p)).unwrap();
         let seq0 = s.max_seq().unwrap();
         s.write_batch(c, "a", &one(&p)).unwrap();
