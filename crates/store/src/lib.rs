@@ -237,8 +237,11 @@ pub trait Store {
     fn capture_sha256(&self, id: CaptureId) -> Result<Option<String>>;
     /// Reopens a finished capture to process its file again (`--force`).
     fn reopen_capture(&mut self, id: CaptureId) -> Result<()>;
-    /// Writes a batch in one transaction. Idempotent: writing the same batch
-    /// twice changes nothing the second time.
+    /// Writes a batch, all or nothing. Idempotent: writing the same batch
+    /// twice changes nothing the second time. Between [`Store::begin_bulk`]
+    /// and [`Store::end_bulk`] a store may commit a few batches together;
+    /// an error then undoes every batch since the last commit, and the
+    /// caller must stop writing the file (a rerun writes them again).
     fn write_batch(
         &mut self,
         cap: CaptureId,
