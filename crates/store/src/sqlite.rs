@@ -54,8 +54,12 @@ pub struct SqliteStore {
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
-        // Batches in the open transaction were each written whole.
-        let _ = self.commit_open();
+        // Commit the batches written whole; a batch cut short (a panic
+        // while writing it) is rolled back with all of them, as closing
+        // the connection does with an open transaction.
+        if self.open.as_ref().is_some_and(|o| o.whole) {
+            let _ = self.commit_open();
+        }
     }
 }
 
@@ -65,6 +69,8 @@ struct OpenWrite {
     batches: usize,
     /// When it began.
     since: std::time::Instant,
+    /// False while a batch is being written.
+    whole: bool,
 }
 
 /// During a bulk load, batches are committed together, at most this many
@@ -1121,7 +1127,11 @@ impl Store for SqliteStore {
             self.open = Some(OpenWrite {
                 batches: 0,
                 since: std::time::Instant::now(),
+                whole: true,
             });
+        }
+        if let Some(o) = &mut self.open {
+            o.whole = false;
         }
         let res = (|| -> Result<()> {
             self.blocks.start(&self.conn, batch.raw_blocks.len())?;
@@ -1168,6 +1178,7 @@ impl Store for SqliteStore {
                 let commit = match &mut self.open {
                     Some(o) => {
                         o.batches += 1;
+                        o.whole = true;
                         // The first batch of a bulk load is committed at
                         // once, so that its capture is soon visible.
                         self.bulk.is_none()
@@ -1849,7 +1860,19 @@ mod tests {
         s.write_batch(c, "a", &one(104, "more")).unwrap();
         s.write_batch(c, "a", &one(105, "more")).unwrap();
         drop(s);
-        assert_eq!(committed(), posts + 2);
+        let posts = posts + 2;
+        assert_eq!(committed(), posts);
+        // A batch cut short (a panic while writing it) is not committed
+        // when the store closes, nor are the batches open with it.
+        let mut s = SqliteStore::open(d.path()).unwrap();
+        assert!(s.begin_bulk(1 << 30).unwrap());
+        s.write_batch(c, "a", &one(106, "more")).unwrap();
+        s.write_batch(c, "a", &one(107, "more")).unwrap();
+        if let Some(o) = &mut s.open {
+            o.whole = false;
+        }
+        drop(s);
+        assert_eq!(committed(), posts + 1);
     }
 }
 
