@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher, RandomState};
 
 use tarjuman_model::{ActorRecord, PostRecord, Record};
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::xxh3_128_with_seed;
 
 /// Posts remembered per file before the table is cleared (about 90 MB).
 pub const MAX_REMEMBERED: usize = 2_000_000;
@@ -63,9 +63,24 @@ impl BuildHasher for PassThroughState {
     }
 }
 
+/// Gathers the bytes a record's `Hash` impls write, to digest them in one
+/// call: cheaper than feeding a streaming hasher many small pieces.
+#[derive(Default)]
+struct Bytes(Vec<u8>);
+
+impl Hasher for Bytes {
+    fn finish(&self) -> u64 {
+        // Never used: the digest is taken with `Repeats::digest128`.
+        0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+}
+
 /// Hashes what the store keeps of an actor: everything but `seen_at`, which
 /// changes from page to page of one file while the actor stays the same.
-fn hash_actor(a: &ActorRecord, h: &mut Xxh3) {
+fn hash_actor(a: &ActorRecord, h: &mut Bytes) {
     let ActorRecord {
         ref_,
         handle,
@@ -85,7 +100,8 @@ fn hash_actor(a: &ActorRecord, h: &mut Xxh3) {
 
 /// The per-file filter.
 pub struct Repeats {
-    hasher: Xxh3,
+    seed: u64,
+    hasher: Bytes,
     sent: HashMap<u128, Sent, PassThroughState>,
     scope_gen: u32,
     scope_key: Option<String>,
@@ -102,19 +118,29 @@ impl Repeats {
     pub fn new() -> Repeats {
         let seed = RandomState::new().hash_one(0x7461_726a_756d_616eu64);
         Repeats {
-            hasher: Xxh3::with_seed(seed),
+            seed,
+            hasher: Bytes::default(),
             sent: HashMap::default(),
             scope_gen: 0,
             scope_key: None,
         }
     }
 
+    /// The digest of the bytes gathered since the last one.
+    fn digest128(&mut self) -> u128 {
+        let d = xxh3_128_with_seed(&self.hasher.0, self.seed);
+        self.hasher.0.clear();
+        // A huge record must not keep its buffer for the rest of the file.
+        if self.hasher.0.capacity() > 1 << 20 {
+            self.hasher.0 = Vec::new();
+        }
+        d
+    }
+
     fn digest(&mut self, p: &PostRecord) -> (u128, u128) {
-        self.hasher.reset();
         1u8.hash(&mut self.hasher);
         p.ref_.hash(&mut self.hasher);
-        let key = self.hasher.digest128();
-        self.hasher.reset();
+        let key = self.digest128();
         // Everything the store reads of a post record, except the raw bytes
         // (a repeat never adds a version, so its raw bytes are never stored)
         // and the embedded flag (compared separately).
@@ -164,7 +190,7 @@ impl Repeats {
         metrics.hash(h);
         edited_at.hash(h);
         partial.hash(h);
-        (key, self.hasher.digest128())
+        (key, self.digest128())
     }
 
     /// Whether `r` can be dropped; remembers it otherwise.
@@ -174,13 +200,11 @@ impl Repeats {
             Record::Actor(a) => {
                 // A profile seen again unchanged (twarc2 pages repeat their
                 // `includes.users`): the store would find nothing to update.
-                self.hasher.reset();
                 0u8.hash(&mut self.hasher);
                 a.ref_.hash(&mut self.hasher);
-                let key = self.hasher.digest128();
-                self.hasher.reset();
+                let key = self.digest128();
                 hash_actor(a, &mut self.hasher);
-                let digest = self.hasher.digest128();
+                let digest = self.digest128();
                 let now = Sent {
                     digest,
                     scope_gen: 0,

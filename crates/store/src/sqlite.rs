@@ -7,15 +7,15 @@
 //! in order under `PRAGMA user_version` in one exclusive transaction.
 
 use crate::{
-    Batch, BatchOutcome, CaptureId, CaptureInfo, CaptureStart, FinishOutcome, RawBlock, RawSlice,
-    Result, Stats, Store, StoreError, TopActor, TopTag, canonical_url, url_domain,
+    Batch, BatchOutcome, CaptureId, CaptureInfo, CaptureStart, FinishOutcome, RawSlice, Result,
+    Stats, Store, StoreError, TopActor, TopTag,
 };
 use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::HashMap;
 use std::path::Path;
-use tarjuman_model::{
-    ActorRecord, GoneRecord, InteractionKind, Metrics, PostRecord, Record, Scope,
-};
+use tarjuman_model::{Metrics, PostRecord, Record};
+use write::{Hot, WriteState, Writer};
+
+mod write;
 
 /// Migrations, in order. Never remove or edit an entry that has shipped.
 const MIGRATIONS: &[&str] = &[
@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sqlite/migrations/0003_detect_counts.sql"),
     include_str!("sqlite/migrations/0004_raw_blocks.sql"),
     include_str!("sqlite/migrations/0005_drop_mentions_actor.sql"),
+    include_str!("sqlite/migrations/0006_drop_interactions_src.sql"),
 ];
 
 /// Most actors kept in the in-memory actor cache before it is cleared.
@@ -32,20 +33,13 @@ const ACTOR_CACHE_MAX: usize = 500_000;
 /// The embedded store.
 pub struct SqliteStore {
     conn: Connection,
-    /// Whether the last post written already existed (see `write_post`).
-    expect_existing: bool,
-    zstd: Option<zstd::bulk::Compressor<'static>>,
-    seq: i64,
-    actors: HashMap<String, CachedActor>,
-    /// The scope each open capture is currently writing under.
-    current_scope: HashMap<CaptureId, Option<i64>>,
+    /// What the write path keeps between batches.
+    w: WriteState,
     /// The store's folder.
     dir: std::path::PathBuf,
     /// While secondary indexes are suspended (see [`Store::begin_bulk`]):
     /// the locked `bulk.lock`.
     bulk: Option<std::fs::File>,
-    /// The raw blocks of the batch being written.
-    blocks: BlockIds,
     /// The write transaction a bulk load keeps open across batches, if any.
     open: Option<OpenWrite>,
     /// Whether a batch of the current bulk load was committed.
@@ -135,7 +129,6 @@ const BULK_INDEXES: &[&str] = &[
     "posts_quote_of",
     "hashtags_tag",
     "urls_canonical",
-    "interactions_src",
     "interactions_dst",
 ];
 
@@ -373,17 +366,15 @@ impl SqliteStore {
             .optional()?
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        let zstd = zstd::bulk::Compressor::new(1).ok();
         Ok(SqliteStore {
             conn,
-            expect_existing: false,
-            zstd,
-            seq,
-            actors: HashMap::new(),
-            current_scope: HashMap::new(),
+            w: WriteState {
+                zstd: zstd::bulk::Compressor::new(1).ok(),
+                seq,
+                ..WriteState::default()
+            },
             dir: dir.to_path_buf(),
             bulk: None,
-            blocks: BlockIds::default(),
             open: None,
             bulk_committed: false,
         })
@@ -399,585 +390,6 @@ impl SqliteStore {
         if self.open.take().is_some() {
             self.conn.execute_batch("COMMIT")?;
         }
-        Ok(())
-    }
-
-    /// One zstd frame of `bytes` (level 1), with the store's compressor.
-    fn compress(&mut self, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-        match &mut self.zstd {
-            Some(z) => z.compress(bytes),
-            None => zstd::bulk::compress(bytes, 1),
-        }
-    }
-
-    fn next_seq(&mut self) -> i64 {
-        self.seq += 1;
-        self.seq
-    }
-
-    fn actor_id(
-        &mut self,
-        a: &ActorRecord,
-        cap: CaptureId,
-        out: &mut BatchOutcome,
-    ) -> Result<Option<i64>> {
-        if a.ref_.is_empty() {
-            return Ok(None);
-        }
-        // Fast path: a known actor whose names did not change.
-        if let Some(c) = self.actors.get(&a.ref_)
-            && (a.handle.is_none() || a.handle == c.handle)
-            && (a.display_name.is_none() || a.display_name == c.name)
-        {
-            return Ok(Some(c.id));
-        }
-        let cached = match self.actors.get(&a.ref_) {
-            Some(c) => Some(c.clone()),
-            None => self
-                .conn
-                .prepare_cached("SELECT id, handle, display_name FROM actors WHERE ref = ?1")?
-                .query_row([&a.ref_], |r| {
-                    Ok(CachedActor {
-                        id: r.get(0)?,
-                        handle: r.get(1)?,
-                        name: r.get(2)?,
-                    })
-                })
-                .optional()?,
-        };
-        let mut c = match cached {
-            Some(c) => c,
-            None => {
-                let id: i64 = self
-                    .conn
-                    .prepare_cached(
-                        "INSERT INTO actors (ref, platform, native_id, handle, display_name, location,
-                         description, followers, first_capture)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
-                    )?
-                    .query_row(
-                        params![
-                            a.ref_,
-                            platform_of(&a.ref_),
-                            native_of(&a.ref_),
-                            a.handle,
-                            a.display_name,
-                            a.location,
-                            a.description,
-                            a.followers,
-                            cap
-                        ],
-                        |r| r.get(0),
-                    )?;
-                out.new_actors += 1;
-                if a.handle.is_some() || a.display_name.is_some() {
-                    self.name_history(id, a, cap)?;
-                }
-                CachedActor {
-                    id,
-                    handle: a.handle.clone(),
-                    name: a.display_name.clone(),
-                }
-            }
-        };
-        let handle_changed = a.handle.is_some() && a.handle != c.handle;
-        let name_changed = a.display_name.is_some() && a.display_name != c.name;
-        if handle_changed || name_changed {
-            self.conn
-                .prepare_cached(
-                    "UPDATE actors SET handle = coalesce(?2, handle), display_name = coalesce(?3, display_name),
-                     location = coalesce(?4, location), description = coalesce(?5, description),
-                     followers = coalesce(?6, followers) WHERE id = ?1",
-                )?
-                .execute(params![c.id, a.handle, a.display_name, a.location, a.description, a.followers])?;
-            self.name_history(c.id, a, cap)?;
-            if a.handle.is_some() {
-                c.handle = a.handle.clone();
-            }
-            if a.display_name.is_some() {
-                c.name = a.display_name.clone();
-            }
-        }
-        if self.actors.len() >= ACTOR_CACHE_MAX {
-            self.actors.clear();
-        }
-        let id = c.id;
-        self.actors.insert(a.ref_.clone(), c);
-        Ok(Some(id))
-    }
-
-    fn name_history(&self, id: i64, a: &ActorRecord, cap: CaptureId) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO actor_names (actor_id, handle, display_name, capture_id, seen_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![
-                id,
-                a.handle.as_deref().unwrap_or(""),
-                a.display_name.as_deref().unwrap_or(""),
-                cap,
-                a.seen_at
-            ])?;
-        Ok(())
-    }
-
-    fn write_post(
-        &mut self,
-        cap: CaptureId,
-        p: &PostRecord,
-        pre: Option<RawSlice>,
-        out: &mut BatchOutcome,
-    ) -> Result<()> {
-        let author = self.actor_id(&p.author, cap, out)?;
-        let mentions: Vec<Option<i64>> = p
-            .mentions
-            .iter()
-            .map(|m| self.actor_id(m, cap, out))
-            .collect::<Result<_>>()?;
-        let fwd = match &p.forwarded_from {
-            Some(f) => self.actor_id(f, cap, out)?,
-            None => None,
-        };
-        let text_hash = fnv(&[p.text.as_bytes()]);
-        let mhash = media_hash(p);
-        let scope = if p.embedded {
-            None
-        } else {
-            self.current_scope.get(&cap).copied().flatten()
-        };
-        // Most records of a first ingest are new posts, most of a re-ingest
-        // are known: try the likelier operation first.
-        let mut inserted = None;
-        if !self.expect_existing {
-            inserted = self.insert_post(cap, p, author, fwd, text_hash, mhash)?;
-        }
-        let existing = match inserted {
-            Some(_) => None,
-            None => self.existing_post(&p.ref_)?,
-        };
-        if inserted.is_none() && existing.is_none() {
-            inserted = self.insert_post(cap, p, author, fwd, text_hash, mhash)?;
-        }
-        self.expect_existing = existing.is_some();
-        let is_new = existing.is_none();
-        let post_id = match existing {
-            None => {
-                let Some((id, seq)) = inserted else {
-                    return Err(StoreError::Conflict(format!(
-                        "post {} could not be inserted",
-                        p.ref_
-                    )));
-                };
-                self.insert_version(id, 1, seq, p, pre, text_hash, mhash, cap)?;
-                self.insert_entities(id, p, author, &mentions, fwd, cap, out)?;
-                out.new_posts += 1;
-                id
-            }
-            Some(e) => {
-                let same_media = |stored: i64| stored == mhash || stored == 0 || mhash == 0;
-                let same = p.partial
-                    || (e.text_hash == text_hash && same_media(e.media_hash))
-                    || self
-                        .conn
-                        .prepare_cached("SELECT media_hash FROM post_versions WHERE post_id = ?1 AND text_hash = ?2")?
-                        .query_map(params![e.id, text_hash], |r| r.get::<_, i64>(0))?
-                        .filter_map(|r| r.ok())
-                        .any(same_media);
-                let same_version_added = !same;
-                if !same {
-                    let seq = self.next_seq();
-                    let v = e.versions + 1;
-                    self.insert_version(e.id, v, seq, p, pre, text_hash, mhash, cap)?;
-                    self.conn
-                        .prepare_cached(
-                            "UPDATE posts SET text = ?2, versions = ?3, text_hash = ?4, media_hash = ?5, seq = ?6 WHERE id = ?1",
-                        )?
-                        .execute(params![e.id, p.text, v, text_hash, mhash, seq])?;
-                    out.new_versions += 1;
-                }
-                let rich = richness(p);
-                let mut enriched = false;
-                if !p.partial && rich > e.richness {
-                    enriched = true;
-                    for t in ["hashtags", "mentions", "urls", "media", "interactions"] {
-                        self.conn
-                            .prepare_cached(&format!("DELETE FROM {t} WHERE post_id = ?1"))?
-                            .execute([e.id])?;
-                    }
-                    self.insert_entities(e.id, p, author, &mentions, fwd, cap, out)?;
-                    self.conn
-                        .prepare_cached(
-                            "UPDATE posts SET richness = ?2, reply_to = coalesce(?3, reply_to), quote_of = coalesce(?4, quote_of),
-                             repost_of = coalesce(?5, repost_of), forwarded_from = coalesce(?6, forwarded_from) WHERE id = ?1",
-                        )?
-                        .execute(params![
-                            e.id,
-                            rich,
-                            p.reply_to.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
-                            p.quote_of.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
-                            p.repost_of.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
-                            fwd
-                        ])?;
-                }
-                if e.incomplete {
-                    let n = self
-                        .conn
-                        .prepare_cached(
-                            "UPDATE posts SET author_id = coalesce(author_id, ?2), created_at = coalesce(created_at, ?3),
-                             lang = coalesce(lang, ?4) WHERE id = ?1
-                             AND ((author_id IS NULL AND ?2 IS NOT NULL) OR (created_at IS NULL AND ?3 IS NOT NULL)
-                                  OR (lang IS NULL AND ?4 IS NOT NULL))",
-                        )?
-                        .execute(params![e.id, author, p.created_at, p.lang])?;
-                    enriched |= n > 0;
-                }
-                // A post first seen embedded and now as a primary record
-                // becomes a message of its own for analyses (coordination):
-                // that is a change derived data must see, like enrichment.
-                let promoted = e.embedded && !p.embedded;
-                if (enriched || promoted) && !same_version_added {
-                    // Derived data (the search index, detectors) follow the
-                    // change sequence: give the post's latest version a new one.
-                    let seq = self.next_seq();
-                    self.conn
-                        .prepare_cached(
-                            "UPDATE post_versions SET seq = ?2 WHERE post_id = ?1
-                             AND version = (SELECT versions FROM posts WHERE id = ?1)",
-                        )?
-                        .execute(params![e.id, seq])?;
-                    self.conn
-                        .prepare_cached("UPDATE posts SET seq = ?2 WHERE id = ?1")?
-                        .execute(params![e.id, seq])?;
-                }
-                if promoted {
-                    self.conn
-                        .prepare_cached("UPDATE posts SET embedded = 0 WHERE id = ?1")?
-                        .execute(params![e.id])?;
-                }
-                let mh = metrics_hash(&p.metrics);
-                if mh != 0 && mh != e.metrics_hash {
-                    self.observe_metrics(e.id, cap, p.author.seen_at, &p.metrics, true)?;
-                }
-                e.id
-            }
-        };
-        // A post seen in this capture: as part of its scope when it is a primary record.
-        if scope.is_some() {
-            self.conn
-                .prepare_cached(
-                    "INSERT INTO sightings (capture_id, post_id, scope_id) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (capture_id, post_id) DO UPDATE SET scope_id = coalesce(scope_id, excluded.scope_id)",
-                )?
-                .execute(params![cap, post_id, scope])?;
-        } else {
-            self.conn
-                .prepare_cached("INSERT OR IGNORE INTO sightings (capture_id, post_id, scope_id) VALUES (?1, ?2, NULL)")?
-                .execute(params![cap, post_id])?;
-        }
-        if is_new && !p.metrics.is_empty() {
-            self.observe_metrics(post_id, cap, p.author.seen_at, &p.metrics, false)?;
-        }
-        Ok(())
-    }
-
-    /// Writes the blocks of the batch that end at or before record `done`
-    /// and hold a stored version: as compressed on the decoder's thread when
-    /// at least half of their bytes are records stored (the rest are then
-    /// kept too: other sightings of known posts), else recompressed with the
-    /// bytes of the records not stored zeroed, so that a re-ingest with a
-    /// few changes does not keep a second copy of what the store has (zeros
-    /// cost almost nothing compressed).
-    fn flush_blocks(&mut self, blocks: &[RawBlock], done: usize) -> Result<()> {
-        while let Some(b) = blocks.get(self.blocks.flushed) {
-            if b.end > done {
-                break;
-            }
-            let i = self.blocks.flushed;
-            self.blocks.flushed += 1;
-            let Some((Some(id), used)) = self.blocks.used.get_mut(i).map(std::mem::take) else {
-                continue;
-            };
-            let kept: usize = used.iter().map(|r| r.1).sum();
-            let partial;
-            let zstd = if kept.saturating_mul(2) >= b.len {
-                &b.zstd
-            } else {
-                let mut all = Vec::new();
-                if !crate::raw::unzstd(&mut None, &b.zstd, &mut all) || all.len() != b.len {
-                    return Err(StoreError::Conflict(format!(
-                        "raw block {i} of the batch does not decompress to its {} bytes",
-                        b.len
-                    )));
-                }
-                let mut part = vec![0u8; all.len()];
-                for (off, len) in used {
-                    let end = off.saturating_add(len);
-                    if let (Some(dst), Some(src)) = (part.get_mut(off..end), all.get(off..end)) {
-                        dst.copy_from_slice(src);
-                    }
-                }
-                partial = self.compress(&part).map_err(|e| {
-                    StoreError::Conflict(format!("cannot compress a raw block: {e}"))
-                })?;
-                &partial
-            };
-            self.conn
-                .prepare_cached("INSERT INTO raw_blocks (id, zstd) VALUES (?1, ?2)")?
-                .execute(params![id, zstd])?;
-        }
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn insert_version(
-        &mut self,
-        id: i64,
-        v: i64,
-        seq: i64,
-        p: &PostRecord,
-        pre: Option<RawSlice>,
-        th: i64,
-        mh: i64,
-        cap: CaptureId,
-    ) -> Result<()> {
-        let block = pre.and_then(|s| self.blocks.take(s));
-        let raw = if block.is_some() || p.raw.is_empty() {
-            None
-        } else {
-            self.compress(&p.raw).ok()
-        };
-        let (raw_block, raw_offset, raw_len) = match (block, pre) {
-            (Some(id), Some(s)) => (Some(id), Some(s.offset as i64), Some(s.len as i64)),
-            _ => (None, None, None),
-        };
-        let media = if p.media.is_empty() {
-            None
-        } else {
-            serde_json::to_string(&p.media).ok()
-        };
-        self.conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO post_versions (post_id, version, seq, text, text_hash, media_hash, media, capture_id, edited_at,
-                 raw_zstd, raw_block, raw_offset, raw_len)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            )?
-            .execute(params![
-                id, v, seq, p.text, th, mh, media, cap, p.edited_at, raw, raw_block, raw_offset, raw_len
-            ])?;
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn insert_entities(
-        &mut self,
-        id: i64,
-        p: &PostRecord,
-        author: Option<i64>,
-        mentions: &[Option<i64>],
-        fwd: Option<i64>,
-        cap: CaptureId,
-        out: &mut BatchOutcome,
-    ) -> Result<()> {
-        for t in &p.hashtags {
-            self.conn
-                .prepare_cached("INSERT OR IGNORE INTO hashtags (post_id, tag) VALUES (?1, ?2)")?
-                .execute(params![id, t])?;
-        }
-        for (i, (m, aid)) in p.mentions.iter().zip(mentions).enumerate() {
-            self.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO mentions (post_id, pos, actor_id, handle) VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![id, i as i64, aid, m.handle])?;
-        }
-        for (i, u) in p.urls.iter().enumerate() {
-            let target = u.expanded.as_deref().unwrap_or(&u.given);
-            self.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO urls (post_id, pos, url, expanded, canonical, domain)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![
-                    id,
-                    i as i64,
-                    u.given,
-                    u.expanded,
-                    canonical_url(target),
-                    url_domain(target)
-                ])?;
-        }
-        for (i, m) in p.media.iter().enumerate() {
-            self.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO media (post_id, pos, kind, key, url) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![id, i as i64, m.kind, m.key, m.url])?;
-        }
-        let Some(src) = author else { return Ok(()) };
-        let mut edges: Vec<(InteractionKind, i64)> = Vec::new();
-        let links = [
-            (InteractionKind::Reply, &p.reply_to),
-            (InteractionKind::Quote, &p.quote_of),
-            (InteractionKind::Repost, &p.repost_of),
-        ];
-        for (kind, link) in links {
-            if let Some(a) = link.as_ref().and_then(|l| l.actor.as_ref())
-                && let Some(dst) = self.actor_id(&ActorRecord::bare(a.clone()), cap, out)?
-            {
-                edges.push((kind, dst));
-            }
-        }
-        if let Some(f) = fwd {
-            edges.push((InteractionKind::Forward, f));
-        }
-        for dst in mentions.iter().flatten() {
-            edges.push((InteractionKind::Mention, *dst));
-        }
-        for (i, (kind, dst)) in edges.into_iter().enumerate() {
-            self.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO interactions (post_id, pos, kind, src_actor, dst_actor, at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![id, i as i64, kind.as_str(), src, dst, p.created_at])?;
-        }
-        Ok(())
-    }
-
-    /// Records a metrics observation (the caller knows it differs from the
-    /// last one) and remembers its hash on the post.
-    fn observe_metrics(
-        &self,
-        post: i64,
-        cap: CaptureId,
-        at: Option<i64>,
-        m: &Metrics,
-        known_post: bool,
-    ) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT OR REPLACE INTO metrics (post_id, capture_id, observed_at, likes, reposts, replies, quotes, views)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![post, cap, at, m.likes, m.reposts, m.replies, m.quotes, m.views])?;
-        if known_post {
-            self.conn
-                .prepare_cached("UPDATE posts SET metrics_hash = ?2 WHERE id = ?1")?
-                .execute(params![post, metrics_hash(m)])?;
-        }
-        Ok(())
-    }
-
-    /// Inserts a new post; `None` when a post with that ref exists.
-    fn insert_post(
-        &mut self,
-        cap: CaptureId,
-        p: &PostRecord,
-        author: Option<i64>,
-        fwd: Option<i64>,
-        text_hash: i64,
-        mhash: i64,
-    ) -> Result<Option<(i64, i64)>> {
-        let seq = self.seq + 1;
-        let inserted = self
-            .conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO posts (ref, platform, native_id, author_id, created_at, kind, lang, reply_to,
-                 quote_of, repost_of, forwarded_from, text, versions, text_hash, media_hash, first_capture,
-                 metrics_hash, seq, embedded, richness)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15, ?19, ?16, ?17, ?18)",
-            )?
-            .execute(
-                params![
-                    p.ref_,
-                    p.platform.as_str(),
-                    p.native_id,
-                    author,
-                    p.created_at,
-                    p.kind(),
-                    p.lang,
-                    p.reply_to.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
-                    p.quote_of.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
-                    p.repost_of.as_ref().map(|l| &l.post).filter(|s| !s.is_empty()),
-                    fwd,
-                    p.text,
-                    text_hash,
-                    mhash,
-                    cap,
-                    seq,
-                    p.embedded,
-                    richness(p),
-                    metrics_hash(&p.metrics)
-                ],
-            )?;
-        // Without RETURNING, which makes SQLite buffer the rows it returns.
-        let id = (inserted == 1).then(|| self.conn.last_insert_rowid());
-        Ok(id.map(|id| {
-            self.seq = seq;
-            (id, seq)
-        }))
-    }
-
-    /// What the write path needs to know of a stored post.
-    fn existing_post(&self, r: &str) -> Result<Option<ExistingPost>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT id, text_hash, media_hash, versions,
-                        (author_id IS NULL OR created_at IS NULL OR lang IS NULL), richness, metrics_hash, embedded
-                 FROM posts WHERE ref = ?1",
-            )?
-            .query_row([r], |r| {
-                Ok(ExistingPost {
-                    id: r.get(0)?,
-                    text_hash: r.get(1)?,
-                    media_hash: r.get(2)?,
-                    versions: r.get(3)?,
-                    incomplete: r.get(4)?,
-                    richness: r.get(5)?,
-                    metrics_hash: r.get(6)?,
-                    embedded: r.get(7)?,
-                })
-            })
-            .optional()?)
-    }
-
-    fn write_gone(&mut self, cap: CaptureId, g: &GoneRecord, out: &mut BatchOutcome) -> Result<()> {
-        let post_id: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT id FROM posts WHERE ref = ?1")?
-            .query_row([&g.post], |r| r.get(0))
-            .optional()?;
-        let seq = self.seq + 1;
-        let n = self
-            .conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO gone (post_ref, post_id, capture_id, how, reason, at, seq, raw) VALUES (?1, ?2, ?3, 'notice', ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![g.post, post_id, cap, g.reason, g.at, seq, g.raw])?;
-        if n > 0 {
-            self.seq = seq;
-            out.deletion_notices += 1;
-        }
-        Ok(())
-    }
-
-    fn set_scope(&mut self, cap: CaptureId, s: &Scope) -> Result<()> {
-        let id: i64 = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO scopes (key, label) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET label = excluded.label RETURNING id",
-            )?
-            .query_row(params![s.key, s.label], |r| r.get(0))?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO capture_scopes (capture_id, scope_id, explicit_start, explicit_end) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (capture_id, scope_id) DO UPDATE SET
-                   explicit_start = min(coalesce(explicit_start, excluded.explicit_start), coalesce(excluded.explicit_start, explicit_start)),
-                   explicit_end = max(coalesce(explicit_end, excluded.explicit_end), coalesce(excluded.explicit_end, explicit_end))",
-            )?
-            .execute(params![cap, id, s.start, s.end])?;
-        self.current_scope.insert(cap, Some(id));
         Ok(())
     }
 
@@ -1024,7 +436,7 @@ impl SqliteStore {
             .collect::<std::result::Result<_, _>>()?;
         let mut marked = 0;
         for (id, r) in candidates {
-            let seq = self.seq + 1;
+            let seq = self.w.seq + 1;
             let n = self
                 .conn
                 .prepare_cached(
@@ -1032,7 +444,7 @@ impl SqliteStore {
                 )?
                 .execute(params![r, id, cap, seq])?;
             if n > 0 {
-                self.seq = seq;
+                self.w.seq = seq;
                 marked += 1;
             }
         }
@@ -1042,7 +454,7 @@ impl SqliteStore {
     fn save_seq(&self) -> Result<()> {
         self.conn
             .prepare_cached("INSERT INTO meta (key, value) VALUES ('seq', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
-            .execute([self.seq.to_string()])?;
+            .execute([self.w.seq.to_string()])?;
         Ok(())
     }
 }
@@ -1077,7 +489,7 @@ impl Store for SqliteStore {
             .optional()?;
         match found {
             Some((id, s)) if s == "running" => {
-                self.current_scope.insert(id, None);
+                self.w.current_scope.insert(id, None);
                 Ok(CaptureStart::Resume(id))
             }
             Some((id, _)) => Ok(CaptureStart::MaybeDone(id)),
@@ -1092,7 +504,7 @@ impl Store for SqliteStore {
             params![info.file_name, info.bytes as i64, info.quick_key, info.format, now_rfc3339()],
         )?;
         let id = self.conn.last_insert_rowid();
-        self.current_scope.insert(id, None);
+        self.w.current_scope.insert(id, None);
         Ok(id)
     }
 
@@ -1114,7 +526,7 @@ impl Store for SqliteStore {
         if n == 0 {
             return Err(StoreError::NotFound(format!("capture {id}")));
         }
-        self.current_scope.insert(id, None);
+        self.w.current_scope.insert(id, None);
         Ok(())
     }
 
@@ -1140,22 +552,28 @@ impl Store for SqliteStore {
             o.whole = false;
         }
         let res = (|| -> Result<()> {
-            self.blocks.start(&self.conn, batch.raw_blocks.len())?;
+            self.w.blocks.start(&self.conn, batch.raw_blocks.len())?;
+            let mut w = Writer {
+                conn: &self.conn,
+                st: Hot::new(&self.conn)?,
+                s: &mut self.w,
+            };
             for (i, (_, r)) in batch.records.iter().enumerate() {
                 match r {
                     Record::Post(p) => {
                         let pre = batch.raw_at.get(i).copied().flatten();
-                        self.write_post(cap, p, pre, &mut out)?
+                        w.write_post(cap, p, pre, &mut out)?
                     }
                     Record::Actor(a) => {
-                        self.actor_id(a, cap, &mut out)?;
+                        w.actor_id(a, cap, &mut out)?;
                     }
-                    Record::Gone(g) => self.write_gone(cap, g, &mut out)?,
-                    Record::Scope(s) => self.set_scope(cap, s)?,
+                    Record::Gone(g) => w.write_gone(cap, g, &mut out)?,
+                    Record::Scope(s) => w.set_scope(cap, s)?,
                 }
-                self.flush_blocks(&batch.raw_blocks, i + 1)?;
+                w.flush_blocks(&batch.raw_blocks, i + 1)?;
             }
-            self.flush_blocks(&batch.raw_blocks, usize::MAX)?;
+            w.flush_blocks(&batch.raw_blocks, usize::MAX)?;
+            drop(w);
             for p in &batch.problems {
                 let n = self
                     .conn
@@ -1206,7 +624,7 @@ impl Store for SqliteStore {
                 self.open = None;
                 let _ = self.conn.execute_batch("ROLLBACK");
                 // The cache may hold actors whose insert was rolled back.
-                self.actors.clear();
+                self.w.actors.clear();
                 Err(e)
             }
         }
@@ -1308,7 +726,7 @@ impl Store for SqliteStore {
         match res {
             Ok(m) => {
                 self.conn.execute_batch("COMMIT")?;
-                self.current_scope.remove(&cap);
+                self.w.current_scope.remove(&cap);
                 Ok(FinishOutcome { missing_marked: m })
             }
             Err(e) => {
@@ -1373,14 +791,16 @@ impl Store for SqliteStore {
     }
 
     fn max_seq(&self) -> Result<i64> {
-        Ok(self.seq)
+        Ok(self.w.seq)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tarjuman_model::{Platform, PostLink, Problem};
+    use crate::RawBlock;
+    use std::collections::HashMap;
+    use tarjuman_model::{ActorRecord, Platform, PostLink, Problem, Scope};
 
     fn post(id: &str, text: &str) -> Record {
         let mut p = PostRecord::new(
@@ -1885,7 +1305,7 @@ mod tests {
 #[cfg(test)]
 mod richness_tests {
     use super::*;
-    use tarjuman_model::{Platform, PostLink};
+    use tarjuman_model::{ActorRecord, Platform, PostLink};
 
     #[test]
     fn a_richer_record_replaces_entity_rows() {
@@ -1989,7 +1409,7 @@ mod richness_tests {
 #[cfg(test)]
 mod metrics_tests {
     use super::*;
-    use tarjuman_model::Platform;
+    use tarjuman_model::{ActorRecord, Platform};
 
     #[test]
     fn changed_metrics_become_dated_observations() {
@@ -2054,7 +1474,7 @@ mod metrics_tests {
 #[cfg(test)]
 mod seq_tests {
     use super::*;
-    use tarjuman_model::{Platform, PostLink};
+    use tarjuman_model::{ActorRecord, Platform, PostLink};
 
     /// A new store with one capture of `format`, and post `x:2` by `x:1`.
     fn setup(format: &str) -> (tempfile::TempDir, SqliteStore, CaptureId, PostRecord) {

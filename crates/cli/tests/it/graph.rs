@@ -380,6 +380,17 @@ fn counts_and_filters_on_the_real_corpus() {
         a.extend_from_slice(args);
         csv_edges(&ok(&tj, &a))
     };
+    // The documented invariant the detectors rely on to find an actor's
+    // outgoing edges without an index on src_actor.
+    assert!(count(&tj, "SELECT count(*) FROM interactions") > 0);
+    assert_eq!(
+        count(
+            &tj,
+            "SELECT count(*) FROM interactions i LEFT JOIN posts p ON p.id = i.post_id
+             WHERE p.author_id IS NOT i.src_actor"
+        ),
+        0
+    );
     // Hand-written SQL over the documented interactions table.
     let all = edges(&[]);
     assert_eq!(

@@ -115,7 +115,7 @@ pub(crate) fn contacts(
     let mut st = conn.prepare_cached(
         "SELECT p.ref, COALESCE(i.at, p.created_at, 0), i.kind, p.reply_to, p.quote_of
          FROM interactions i JOIN posts p ON p.id = i.post_id
-         WHERE i.src_actor = ?1 AND i.dst_actor = ?2",
+         WHERE p.author_id = ?1 AND i.src_actor = ?1 AND i.dst_actor = ?2",
     )?;
     let rows = st.query_map(params![src.id, dst.id], |r| {
         Ok((

@@ -195,7 +195,11 @@ fn communities(
     }
     let mut weights: HashMap<(usize, usize), f64> = HashMap::new();
     let mut out_st =
-        conn.prepare_cached("SELECT dst_actor FROM interactions WHERE src_actor = ?1")?;
+        // An interaction's source is its post's author (see SCHEMA.md).
+        conn.prepare_cached(
+            "SELECT i.dst_actor FROM posts p JOIN interactions i ON i.post_id = p.id
+             WHERE p.author_id = ?1 AND i.src_actor = ?1",
+        )?;
     let mut in_st =
         conn.prepare_cached("SELECT src_actor FROM interactions WHERE dst_actor = ?1")?;
     for (a, _) in accounts {

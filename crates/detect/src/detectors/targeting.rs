@@ -148,7 +148,7 @@ impl Targeting {
         let mut out: BTreeMap<i64, Vec<Contact>> = BTreeMap::new();
         let mut st = conn.prepare_cached(
             "SELECT i.dst_actor, COALESCE(i.at, p.created_at), p.ref, i.kind FROM interactions i JOIN posts p ON p.id = i.post_id
-             WHERE i.src_actor = ?1 AND i.kind IN ('mention', 'reply', 'quote') AND i.dst_actor != ?1",
+             WHERE p.author_id = ?1 AND i.src_actor = ?1 AND i.kind IN ('mention', 'reply', 'quote') AND i.dst_actor != ?1",
         )?;
         for r in st.query_map([a.id], |r| {
             Ok((
