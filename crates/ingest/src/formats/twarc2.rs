@@ -315,7 +315,7 @@ fn decode_value(
     // A flattened tweet: a tweet object at top level.
     if top.data.is_none() && top.id.is_some() && top.text.is_some() {
         let empty = Includes::default();
-        let ctx = Ctx::new(&empty, retrieved_at);
+        let ctx = Ctx::new(&empty, &[], retrieved_at);
         return tweet(line, offset, Json::Bytes(bytes), false, &ctx, c);
     }
     // A flattened user.
@@ -414,7 +414,15 @@ fn page(
     retrieved_at: Option<i64>,
     c: &mut Counted<'_>,
 ) -> Flow {
-    let ctx = Ctx::new(includes, retrieved_at);
+    // The referenced tweets are parsed once, up front: the page's tweets
+    // need their authors (a reply's target account), and they are records
+    // of their own after the page's `data`.
+    let referenced: Vec<serde_json::Result<Tweet>> = includes
+        .tweets
+        .iter()
+        .map(|t| serde_json::from_str(t.get()))
+        .collect();
+    let ctx = Ctx::new(includes, &referenced, retrieved_at);
     for u in &includes.users {
         if c.record(line, Record::Actor(actor(u, retrieved_at))) == Flow::Stop {
             return Flow::Stop;
@@ -470,8 +478,9 @@ fn page(
             return Flow::Stop;
         }
     }
-    for t in &includes.tweets {
-        if tweet(line, offset, Json::Str(t.get()), true, &ctx, c) == Flow::Stop {
+    for (raw, parsed) in includes.tweets.iter().zip(referenced) {
+        let bytes = raw.get().as_bytes();
+        if tweet_parsed(line, offset, bytes, parsed, true, &ctx, c) == Flow::Stop {
             return Flow::Stop;
         }
     }
@@ -483,18 +492,34 @@ fn looks_like(b: &[u8], key: &str) -> bool {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(inc: &'a Includes<'a>, retrieved_at: Option<i64>) -> Self {
+    /// `referenced`: `inc.tweets` parsed, in order.
+    fn new(
+        inc: &'a Includes<'a>,
+        referenced: &[serde_json::Result<Tweet<'_>>],
+        retrieved_at: Option<i64>,
+    ) -> Self {
         let mut tweet_authors = HashMap::new();
-        for t in &inc.tweets {
-            #[derive(Deserialize)]
-            struct Min {
-                id: Id,
-                author_id: Option<Id>,
-            }
-            if let Ok(m) = serde_json::from_str::<Min>(t.get())
-                && let Some(a) = m.author_id
-            {
-                tweet_authors.insert(m.id.0, a.0);
+        for (raw, parsed) in inc.tweets.iter().zip(referenced) {
+            match parsed {
+                Ok(t) => {
+                    if let Some(a) = &t.author_id {
+                        tweet_authors.insert(t.id.0.clone(), a.0.clone());
+                    }
+                }
+                // A tweet too malformed to be a record may still name its
+                // author.
+                Err(_) => {
+                    #[derive(Deserialize)]
+                    struct Min {
+                        id: Id,
+                        author_id: Option<Id>,
+                    }
+                    if let Ok(m) = serde_json::from_str::<Min>(raw.get())
+                        && let Some(a) = m.author_id
+                    {
+                        tweet_authors.insert(m.id.0, a.0);
+                    }
+                }
             }
         }
         Ctx {
@@ -576,6 +601,8 @@ impl<'a> Json<'a> {
     }
 }
 
+/// Sends the post record of one tweet object, and of the tweets nested in
+/// it (a v2 `referenced_tweets` entry with its own text), or a problem.
 fn tweet(
     line: u64,
     offset: u64,
@@ -584,8 +611,20 @@ fn tweet(
     ctx: &Ctx<'_>,
     c: &mut Counted<'_>,
 ) -> Flow {
-    let bytes = json.bytes();
-    let t: Tweet = match json.parse() {
+    tweet_parsed(line, offset, json.bytes(), json.parse(), embedded, ctx, c)
+}
+
+/// [`tweet`], for a tweet object already parsed (`bytes` is its JSON).
+fn tweet_parsed(
+    line: u64,
+    offset: u64,
+    bytes: &[u8],
+    parsed: serde_json::Result<Tweet<'_>>,
+    embedded: bool,
+    ctx: &Ctx<'_>,
+    c: &mut Counted<'_>,
+) -> Flow {
+    let t = match parsed {
         Ok(t) => t,
         Err(e) => {
             return c.problem(Problem::new(
