@@ -133,8 +133,11 @@ impl<'c> Hot<'c> {
 
 /// Writes the records of one batch, inside the caller's transaction.
 pub(super) struct Writer<'a> {
+    /// The store's connection, for the rarer statements.
     pub(super) conn: &'a Connection,
+    /// The statements run for every record.
     pub(super) st: Hot<'a>,
+    /// What the write path keeps between batches.
     pub(super) s: &'a mut WriteState,
 }
 
@@ -152,6 +155,9 @@ impl Writer<'_> {
         self.s.seq
     }
 
+    /// The id of actor `a`, inserted if new; a changed handle or display
+    /// name updates it and is kept in `actor_names`. `None` for an actor
+    /// without a ref.
     pub(super) fn actor_id(
         &mut self,
         a: &ActorRecord,
@@ -247,6 +253,9 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Writes one post record: a new post, a new version of a known one, or
+    /// a sighting of it (with its entities, interactions and metrics as
+    /// they are new or changed). `pre` locates its raw record in a block.
     pub(super) fn write_post(
         &mut self,
         cap: CaptureId,
@@ -652,6 +661,7 @@ impl Writer<'_> {
             .optional()?)
     }
 
+    /// Records a deletion notice (idempotent per post, capture and kind).
     pub(super) fn write_gone(
         &mut self,
         cap: CaptureId,
@@ -677,6 +687,7 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// Makes `s` the scope the capture's next primary records belong to.
     pub(super) fn set_scope(&mut self, cap: CaptureId, s: &Scope) -> Result<()> {
         let id: i64 = self
             .conn
