@@ -960,6 +960,25 @@ mod tests {
     }
 
     #[test]
+    fn a_malformed_referenced_tweet_still_names_its_author() {
+        // includes.tweets[0] has a `lang` of the wrong type: it is a problem,
+        // not a record, but the reply to it still links to its author.
+        let page = r#"{"data":[{"id":"2","text":"@a no","author_id":"10","referenced_tweets":[{"type":"replied_to","id":"1"}]}],"includes":{"users":[{"id":"10","username":"b","name":"B"}],"tweets":[{"id":"1","text":"hi","author_id":"11","lang":5},{"id":"4","text":"ok","author_id":"12"}]}}"#;
+        let s = run(page);
+        let posts: Vec<_> = s.posts().collect();
+        assert_eq!(posts.len(), 2);
+        assert_eq!(posts[0].reply_to.as_ref().unwrap().post, "x:1");
+        assert_eq!(
+            posts[0].reply_to.as_ref().unwrap().actor.as_deref(),
+            Some("x:11")
+        );
+        assert_eq!(posts[1].ref_, "x:4");
+        assert!(posts[1].embedded);
+        assert_eq!(s.problems.len(), 1);
+        assert!(s.problems[0].reason.contains("bad tweet object"));
+    }
+
+    #[test]
     fn compliance_tweets_and_users() {
         let s = run(concat!(
             r#"{"id":"1170025343920402432","action":"delete","created_at":"2019-09-06T17:25:54.667Z","reason":"protected"}"#,
