@@ -101,8 +101,9 @@ pub struct Batch {
     /// Bad records.
     pub problems: Vec<Problem>,
     /// Optionally, the records' raw bytes already compressed in blocks, so
-    /// the compression runs off the writer's thread (see [`RawBlock`]). A post record with a slice here is stored with it,
-    /// and its own `raw` is ignored (it may be empty).
+    /// the compression runs off the writer's thread (see [`RawBlock`]). A
+    /// post record with a slice here is stored with it, and its own `raw` is
+    /// ignored (it may be empty).
     pub raw_blocks: Vec<RawBlock>,
     /// Where each record's raw bytes are in `raw_blocks`: empty, or as long
     /// as `records` (`None` for a record without raw bytes in a block).

@@ -13,7 +13,7 @@ use crate::{
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use tarjuman_model::{Metrics, PostRecord, Record};
-use write::{Hot, WriteState, Writer};
+use write::{WriteState, Writer};
 
 mod write;
 
@@ -553,11 +553,7 @@ impl Store for SqliteStore {
         }
         let res = (|| -> Result<()> {
             self.w.blocks.start(&self.conn, batch.raw_blocks.len())?;
-            let mut w = Writer {
-                conn: &self.conn,
-                st: Hot::new(&self.conn)?,
-                s: &mut self.w,
-            };
+            let mut w = Writer::new(&self.conn, &mut self.w)?;
             for (i, (_, r)) in batch.records.iter().enumerate() {
                 match r {
                     Record::Post(p) => {

@@ -37,7 +37,7 @@ pub(super) struct WriteState {
 }
 
 /// The statements run for (nearly) every record, prepared for one batch.
-pub(super) struct Hot<'c> {
+struct Hot<'c> {
     /// Inserts a new post (`OR IGNORE`: a known ref changes nothing).
     post_insert: CachedStatement<'c>,
     /// What the write path needs to know of a stored post, by ref.
@@ -70,7 +70,7 @@ pub(super) struct Hot<'c> {
 
 impl<'c> Hot<'c> {
     /// Prepares (or takes from the connection's cache) every statement.
-    pub(super) fn new(conn: &'c Connection) -> Result<Hot<'c>> {
+    fn new(conn: &'c Connection) -> Result<Hot<'c>> {
         Ok(Hot {
             post_insert: conn.prepare_cached(
                 "INSERT OR IGNORE INTO posts (ref, platform, native_id, author_id, created_at, kind, lang, reply_to,
@@ -134,14 +134,23 @@ impl<'c> Hot<'c> {
 /// Writes the records of one batch, inside the caller's transaction.
 pub(super) struct Writer<'a> {
     /// The store's connection, for the rarer statements.
-    pub(super) conn: &'a Connection,
+    conn: &'a Connection,
     /// The statements run for every record.
-    pub(super) st: Hot<'a>,
+    st: Hot<'a>,
     /// What the write path keeps between batches.
-    pub(super) s: &'a mut WriteState,
+    s: &'a mut WriteState,
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
+    /// A writer for one batch, its statements prepared.
+    pub(super) fn new(conn: &'a Connection, s: &'a mut WriteState) -> Result<Writer<'a>> {
+        Ok(Writer {
+            conn,
+            st: Hot::new(conn)?,
+            s,
+        })
+    }
+
     /// One zstd frame of `bytes` (level 1), with the store's compressor.
     fn compress(&mut self, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
         match &mut self.s.zstd {
