@@ -5,17 +5,13 @@
 //! renders. Exit codes: 0 done, 1 done with problems reported (records
 //! quarantined), 2 could not run.
 
+mod allocator;
 mod cmd;
 mod output;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// mimalloc: ingest decodes millions of short-lived strings, and glibc's
-/// allocator spent a tenth of the decoder thread in malloc and free.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// tarjuman: ingest, search and analyse how governments, armed groups,
 /// diplomats and publics talk on social media.
@@ -72,6 +68,7 @@ pub struct Ctx {
 }
 
 fn main() -> ExitCode {
+    allocator::tune();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
