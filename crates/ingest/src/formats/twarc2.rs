@@ -369,38 +369,28 @@ fn decode_value(
         && let Ok(r) = serde_json::from_str::<Rest>(rest)
         && !r.data.0
     {
-        let retrieved_at = retrieved(r.twarc.as_ref());
-        if see_scope(line, r.twarc.as_ref(), scope_seen, c) == Flow::Stop {
-            return Flow::Stop;
-        }
-        let includes = r.includes.unwrap_or_default();
-        return page(
+        let meta = (r.includes, &r.errors[..], r.twarc.as_ref());
+        return whole_page(
             line,
             offset,
             bytes,
             Items::Tweets(tweets),
-            &includes,
-            &r.errors,
-            retrieved_at,
+            meta,
+            scope_seen,
             c,
         );
     }
     if start.is_some()
         && let Ok(p) = serde_json::from_slice::<Page>(bytes)
     {
-        let retrieved_at = retrieved(p.twarc.as_ref());
-        if see_scope(line, p.twarc.as_ref(), scope_seen, c) == Flow::Stop {
-            return Flow::Stop;
-        }
-        let includes = p.includes.unwrap_or_default();
-        return page(
+        let meta = (p.includes, &p.errors[..], p.twarc.as_ref());
+        return whole_page(
             line,
             offset,
             bytes,
             Items::Split(p.data),
-            &includes,
-            &p.errors,
-            retrieved_at,
+            meta,
+            scope_seen,
             c,
         );
     }
@@ -483,6 +473,35 @@ fn decode_value(
         &includes,
         &top.errors,
         retrieved_at,
+        c,
+    )
+}
+
+/// A page that opens with `{"data": [` (by [`split_tweets`], or as a
+/// [`Page`]): its scope, then its records. `meta` holds the page's
+/// `includes`, `errors` and `__twarc`.
+fn whole_page(
+    line: u64,
+    offset: u64,
+    bytes: &[u8],
+    items: Items<'_>,
+    meta: (Option<Includes<'_>>, &[ApiError], Option<&TwarcMeta>),
+    scope_seen: &mut Option<String>,
+    c: &mut Counted<'_>,
+) -> Flow {
+    let (includes, errs, twarc) = meta;
+    if see_scope(line, twarc, scope_seen, c) == Flow::Stop {
+        return Flow::Stop;
+    }
+    let includes = includes.unwrap_or_default();
+    page(
+        line,
+        offset,
+        bytes,
+        items,
+        &includes,
+        errs,
+        retrieved(twarc),
         c,
     )
 }
